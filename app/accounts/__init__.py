@@ -1,0 +1,1 @@
+"""Mail accounts: IMAP and SMTP settings, credentials kept encrypted."""

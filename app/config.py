@@ -1,0 +1,226 @@
+"""Settings: `<home>/config.json`, overridden by `MAILING_MANAGER_*` variables.
+
+Keys are camelCase in the file (`webhooks.baseUrl`) and upper snake case in the
+environment with `__` between levels (`MAILING_MANAGER_WEBHOOKS__BASE_URL`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "MAILING_MANAGER_"
+CONFIG_FILE_NAME = "config.json"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and its source."""
+
+
+def home_dir() -> Path:
+    """Where config, database, token and key live (`MAILING_MANAGER_HOME`)."""
+    raw = os.environ.get(f"{ENV_PREFIX}HOME") or "~/.mailing-manager"
+    return Path(raw).expanduser()
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class WebhooksSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(3100, ge=1, le=65535)
+    base_url: str = "http://localhost:3100"
+    trusted_proxies: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+
+
+class DatabaseSettings(Section):
+    url: str | None = None
+
+
+class ApiSettings(Section):
+    token: SecretStr | None = None
+
+
+class RateLimitSettings(Section):
+    inbound: str = "100/minute"
+    storage_uri: str = "memory://"
+
+
+class OutboundSettings(Section):
+    allowed_networks: list[str] = Field(default_factory=list)
+    require_https: bool = True
+    timeout_seconds: float = Field(15, gt=0, le=120)
+    retry_schedule: list[float] = Field(
+        default_factory=lambda: [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+    )
+    concurrency: int = Field(8, ge=1, le=64)
+    disable_after_hours: float = Field(120, gt=0)
+    rotation_grace_hours: float = Field(24, ge=0)
+
+
+class ImapSettings(Section):
+    poll_interval_seconds: float = Field(60, gt=0)
+    idle_seconds: float = Field(25 * 60, gt=0, le=29 * 60)
+    max_text_bytes: int = Field(256 * 1024, ge=1024)
+    include_html: bool = False
+
+
+class SenderSettings(Section):
+    retry_schedule: list[float] = Field(
+        default_factory=lambda: [0, 30, 120, 600, 1800, 3600]
+    )
+    timeout_seconds: float = Field(30, gt=0)
+
+
+class WorkersSettings(Section):
+    enabled: bool = True
+
+
+class Settings(BaseSettings):
+    """Every setting of the service, grouped as in the config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+    )
+
+    home: Path = Field(default_factory=home_dir)
+    webhooks: WebhooksSettings = Field(default_factory=WebhooksSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    sender: SenderSettings = Field(default_factory=SenderSettings)
+    workers: WorkersSettings = Field(default_factory=WorkersSettings)
+    secret_key: SecretStr | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _SnakeEnvSource(settings_cls), _JsonFileSource(cls))
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / CONFIG_FILE_NAME
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.home / 'mailing-manager.db'}"
+
+
+def _camel_to_snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class _JsonFileSource(PydanticBaseSettingsSource):
+    """Reads `<home>/config.json`; absent file means defaults."""
+
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls)
+        self.path = home_dir() / CONFIG_FILE_NAME
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{self.path} is not valid JSON (line {exc.lineno}, column "
+                f"{exc.colno}: {exc.msg}); fix it or remove the file to use defaults"
+            ) from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path} must hold a JSON object, like {{}}")
+        return _snake_keys(data)
+
+
+def _snake_keys(value: Any) -> Any:
+    # The environment source yields snake_case keys; both must agree for the
+    # environment to win when the two are merged.
+    if isinstance(value, dict):
+        return {_camel_to_snake(k): _snake_keys(v) for k, v in value.items()}
+    return value
+
+
+class _SnakeEnvSource(PydanticBaseSettingsSource):
+    """`MAILING_MANAGER_A__B_C` → {"a": {"b_c": value}}, values parsed as JSON
+    when they look like JSON (lists, numbers, booleans), else kept as text."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, raw in os.environ.items():
+            if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}HOME":
+                continue
+            path = key[len(ENV_PREFIX) :].lower().split("__")
+            if path[0] not in Settings.model_fields:
+                continue  # other tools share the prefix (MAILING_MANAGER_URL, ...)
+            node = result
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = _parse_env_value(raw)
+        return result
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    parts = [_camel_to_snake(str(p)).upper() for p in loc if not isinstance(p, int)]
+    return ENV_PREFIX + "__".join(parts)
+
+
+def _key_name(loc: tuple[Any, ...]) -> str:
+    return ".".join(to_camel(str(p)) if isinstance(p, str) else str(p) for p in loc)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings or raise ConfigError naming every bad key and where."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        path = home_dir() / CONFIG_FILE_NAME
+        problems = []
+        for err in exc.errors():
+            loc = err["loc"]
+            where = _env_name(loc) if _env_name(loc) in os.environ else str(path)
+            problems.append(f"  {_key_name(loc)}: {err['msg']} (set in {where})")
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from exc

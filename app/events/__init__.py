@@ -1,0 +1,1 @@
+"""Events: what happened, recorded for outbound webhooks and the event log."""

@@ -1,0 +1,1 @@
+"""Inbound webhooks: other services POST here to make the service act."""

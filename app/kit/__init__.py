@@ -1,0 +1,1 @@
+"""Domain-free helpers: secret encryption, ids, signing, URL safety, templating."""

@@ -1,0 +1,1 @@
+"""Talking to mail servers: connections, sending, watching, reading."""

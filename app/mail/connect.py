@@ -1,0 +1,203 @@
+"""Open logged-in IMAP and SMTP connections for an account.
+
+This is the edge where socket, TLS and protocol errors become the service's
+own `MailServerError` kinds, each with a message that says what to check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import ImapToolsError
+
+from app.errors import UpstreamError
+
+
+class MailServerError(UpstreamError):
+    """A mail server could not be used. `kind` tells why."""
+
+    kind = "error"
+
+    def __init__(self, protocol: str, server: str, detail: str):
+        super().__init__(f"{protocol} {server}: {detail}")
+        self.protocol = protocol
+        self.server = server
+
+
+class CannotConnect(MailServerError):
+    kind = "connection"
+
+
+class TlsFailed(MailServerError):
+    kind = "tls"
+
+
+class AuthenticationFailed(MailServerError):
+    kind = "authentication"
+
+
+class ProtocolFailed(MailServerError):
+    kind = "protocol"
+
+
+@dataclass(frozen=True)
+class ServerLogin:
+    """Everything needed to log in to one server; the password in clear."""
+
+    host: str
+    port: int
+    security: str  # ssl | starttls | none
+    username: str
+    password: str
+    tls_verify: bool = True
+    timeout: float = 30.0
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def tls_context(verify: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def open_imap(login: ServerLogin) -> BaseMailBox:
+    """A logged-in imap-tools mailbox with no folder selected."""
+    try:
+        mailbox = _imap_client(login)
+    except Exception as exc:
+        raise translate("IMAP", login, exc) from exc
+    try:
+        mailbox.login(login.username, login.password, initial_folder=None)
+    except Exception as exc:
+        _close_quietly(mailbox)
+        raise translate("IMAP", login, exc, during_login=True) from exc
+    return mailbox
+
+
+def _imap_client(login: ServerLogin) -> BaseMailBox:
+    if login.security == "ssl":
+        return MailBox(
+            login.host,
+            login.port,
+            timeout=login.timeout,
+            ssl_context=tls_context(login.tls_verify),
+        )
+    if login.security == "starttls":
+        return MailBoxStartTls(
+            login.host,
+            login.port,
+            timeout=login.timeout,
+            ssl_context=tls_context(login.tls_verify),
+        )
+    return MailBoxUnencrypted(login.host, login.port, timeout=login.timeout)
+
+
+def open_smtp(login: ServerLogin) -> smtplib.SMTP:
+    """A connected SMTP client, TLS set up and AUTH done when a user is given."""
+    try:
+        client = _smtp_client(login)
+    except Exception as exc:
+        raise translate("SMTP", login, exc) from exc
+    if not login.username:
+        return client
+    try:
+        client.login(login.username, login.password)
+    except Exception as exc:
+        _close_quietly(client)
+        raise translate("SMTP", login, exc, during_login=True) from exc
+    return client
+
+
+def _smtp_client(login: ServerLogin) -> smtplib.SMTP:
+    context = tls_context(login.tls_verify)
+    if login.security == "ssl":
+        return smtplib.SMTP_SSL(
+            login.host, login.port, timeout=login.timeout, context=context
+        )
+    client = smtplib.SMTP(login.host, login.port, timeout=login.timeout)
+    if login.security == "starttls":
+        try:
+            client.starttls(context=context)
+        except BaseException:
+            _close_quietly(client)
+            raise
+    return client
+
+
+def translate(
+    protocol: str, login: ServerLogin, exc: Exception, *, during_login: bool = False
+) -> MailServerError:
+    """Turn a library error into the kind of failure a person can act on."""
+    server = login.address
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TlsFailed(
+            protocol,
+            server,
+            f"the server's TLS certificate was not trusted ({exc.verify_message}); "
+            "install its CA or, for a self-signed certificate, set tlsVerify: false",
+        )
+    if isinstance(exc, ssl.SSLError):
+        return TlsFailed(
+            protocol,
+            server,
+            f"TLS handshake failed ({exc.reason or exc}); check that security "
+            f"'{login.security}' matches the port",
+        )
+    if isinstance(exc, smtplib.SMTPAuthenticationError) or (
+        during_login and isinstance(exc, ImapToolsError | imaplib.IMAP4.error)
+    ):
+        return AuthenticationFailed(
+            protocol,
+            server,
+            f"authentication failed for user '{login.username}': {_server_text(exc)}",
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ProtocolFailed(
+            protocol, server, f"the server does not support this: {_server_text(exc)}"
+        )
+    if isinstance(exc, socket.gaierror):
+        return CannotConnect(protocol, server, f"host name not found ({exc.strerror})")
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return CannotConnect(
+            protocol, server, "timed out; check the host, port and firewall"
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return CannotConnect(
+            protocol, server, "connection refused; is the server running on that port?"
+        )
+    if isinstance(exc, OSError | EOFError | smtplib.SMTPServerDisconnected):
+        return CannotConnect(protocol, server, f"connection failed ({exc})")
+    return ProtocolFailed(protocol, server, _server_text(exc))
+
+
+def _server_text(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        message = exc.smtp_error
+        text = (
+            message.decode("utf-8", "replace")
+            if isinstance(message, bytes)
+            else message
+        )
+        return f"{exc.smtp_code} {text}"
+    return str(exc) or type(exc).__name__
+
+
+def _close_quietly(client: object) -> None:
+    for name in ("logout", "quit", "close"):
+        method = getattr(client, name, None)
+        if method is None:
+            continue
+        with contextlib.suppress(Exception):
+            method()
+        return

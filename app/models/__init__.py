@@ -1,0 +1,7 @@
+"""Every table of the service, imported here so metadata is complete."""
+
+from app.models.account import Account
+from app.models.event import Event
+from app.models.outbox import SendJob
+
+__all__ = ["Account", "Event", "SendJob"]

@@ -1,0 +1,1 @@
+"""Sending email: the send API, the durable outbox and the SMTP sender worker."""

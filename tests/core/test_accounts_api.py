@@ -1,0 +1,102 @@
+import sqlite3
+
+PASSWORD = "s3cret-Pässword-42"
+
+
+def _account_body(**extra):
+    body = {
+        "name": "Work",
+        "email": "me@example.com",
+        "imap": {
+            "host": "127.0.0.1",
+            "port": 1143,
+            "security": "none",
+            "password": PASSWORD,
+        },
+        "smtp": {
+            "host": "127.0.0.1",
+            "port": 1025,
+            "security": "none",
+            "password": PASSWORD,
+        },
+    }
+    body.update(extra)
+    return body
+
+
+def test_create_list_get_update_delete(api):
+    created = api.post("/api/accounts", json=_account_body())
+    assert created.status_code == 201, created.text
+    account = created.json()
+    assert account["imap"] == {
+        "host": "127.0.0.1",
+        "port": 1143,
+        "security": "none",
+        "username": "me@example.com",
+        "tlsVerify": True,
+    }
+    assert account["folders"] == ["INBOX"]
+
+    listed = api.get("/api/accounts").json()
+    assert [a["id"] for a in listed["items"]] == [account["id"]]
+
+    patched = api.patch(
+        f"/api/accounts/{account['id']}",
+        json={"name": "Home", "smtp": {"security": "starttls"}},
+    )
+    assert patched.status_code == 200
+    assert patched.json()["name"] == "Home"
+    assert patched.json()["smtp"]["port"] == 587
+    assert patched.json()["imap"]["port"] == 1143
+
+    assert api.delete(f"/api/accounts/{account['id']}").status_code == 204
+    missing = api.get(f"/api/accounts/{account['id']}")
+    assert missing.status_code == 404
+    assert account["id"] in missing.json()["detail"]
+
+
+def test_passwords_never_in_responses_or_database_file(api, home):
+    created = api.post("/api/accounts", json=_account_body()).json()
+    api.patch(
+        f"/api/accounts/{created['id']}", json={"imap": {"password": PASSWORD + "-new"}}
+    )
+    texts = [
+        api.get("/api/accounts").text,
+        api.get(f"/api/accounts/{created['id']}").text,
+        api.get("/openapi.json").text,
+    ]
+
+    assert not any(PASSWORD in t for t in texts)
+    raw = b""
+    for path in home.glob("mailing-manager.db*"):
+        raw += path.read_bytes()
+    assert PASSWORD.encode() not in raw
+    assert "Pässword".encode() not in raw
+    with sqlite3.connect(home / "mailing-manager.db") as conn:
+        stored = conn.execute("select imap_password_enc from accounts").fetchone()[0]
+    assert stored.startswith("gAAAAA")  # a Fernet token
+
+
+def test_bad_input_names_the_fields(api):
+    response = api.post(
+        "/api/accounts", json={"name": "x", "email": "nope", "imap": {"host": "a b"}}
+    )
+
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    for field in ("email", "imap.host", "imap.password", "smtp"):
+        assert field in detail
+
+
+def test_unknown_field_is_refused(api):
+    response = api.post("/api/accounts", json=_account_body(colour="blue"))
+
+    assert response.status_code == 422
+    assert "colour" in response.json()["detail"]
+
+
+def test_malformed_cursor_is_a_400(api):
+    response = api.get("/api/accounts", params={"cursor": "%%%"})
+
+    assert response.status_code == 400
+    assert "nextCursor" in response.json()["detail"]

@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from app.config import ConfigError, load_settings
+
+
+def test_defaults_without_a_config_file(home):
+    settings = load_settings()
+
+    assert settings.webhooks.port == 3100
+    assert settings.webhooks.host == "127.0.0.1"
+    assert settings.database_url == f"sqlite:///{home / 'mailing-manager.db'}"
+    assert settings.rate_limit.inbound == "100/minute"
+
+
+def test_file_keys_in_camel_case_and_environment_wins(home, monkeypatch):
+    (home / "config.json").write_text(
+        json.dumps({"webhooks": {"port": 3200, "baseUrl": "https://file.example"}})
+    )
+    monkeypatch.setenv("MAILING_MANAGER_WEBHOOKS__BASE_URL", "https://env.example")
+    monkeypatch.setenv("MAILING_MANAGER_OUTBOUND__ALLOWED_NETWORKS", '["127.0.0.0/8"]')
+
+    settings = load_settings()
+
+    assert settings.webhooks.port == 3200
+    assert settings.webhooks.base_url == "https://env.example"
+    assert settings.outbound.allowed_networks == ["127.0.0.0/8"]
+
+
+def test_mistyped_key_names_the_key_and_the_file(home):
+    (home / "config.json").write_text(json.dumps({"webhooks": {"prot": 3100}}))
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "webhooks.prot" in str(info.value)
+    assert str(home / "config.json") in str(info.value)
+
+
+def test_wrong_type_from_environment_names_the_variable(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_WEBHOOKS__PORT", "many")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "webhooks.port" in str(info.value)
+    assert "MAILING_MANAGER_WEBHOOKS__PORT" in str(info.value)
+
+
+def test_malformed_json_names_the_file_and_line(home):
+    (home / "config.json").write_text('{\n  "webhooks": {"port": 3100,}\n}')
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert str(home / "config.json") in str(info.value)
+    assert "line 2" in str(info.value)
