@@ -1,0 +1,26 @@
+"""The hand-written tools, one module per area of the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mcp_adapter.tools import (
+    accounts,
+    events,
+    inbound,
+    messages,
+    outbound,
+    sending,
+    webhooks,
+)
+
+ALL_TOOLS: list[Callable[..., Any]] = [
+    *accounts.TOOLS,
+    *messages.TOOLS,
+    *sending.TOOLS,
+    *webhooks.TOOLS,
+    *inbound.TOOLS,
+    *outbound.TOOLS,
+    *events.TOOLS,
+]

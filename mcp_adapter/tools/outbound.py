@@ -1,0 +1,154 @@
+"""Outbound webhook tools: signed event notifications and their deliveries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastmcp.tools import tool
+from pydantic import Field
+
+from mcp_adapter.client import call
+from mcp_adapter.tools.common import Cursor, Limit, hints, segment
+
+OutboundId = Annotated[
+    str, Field(min_length=1, description="The outbound webhook's id.")
+]
+EVENTS_HELP = (
+    "Event types: `email.received` (new mail in a watched folder), `email.sent`, "
+    "`email.send_failed`, `account.error` (login or connection failure), "
+    '`webhook.test`. Empty list or ["*"]: every event.'
+)
+FILTERS_HELP = (
+    "Only events matching every given key are sent: `accountId`, `folder` "
+    "(e.g. INBOX), `from` and `to` (exact address or `*@domain.com`), `subject` "
+    "(substring, any case). A value may be a list: any element matches. "
+    'Example: {"folder": "INBOX", "from": "important@company.com"}.'
+)
+
+
+@tool(
+    annotations=hints("Create an outbound webhook", open_world=True),
+)
+async def create_outbound_webhook(
+    name: Annotated[str, Field(min_length=1, description="A short label.")],
+    url: Annotated[
+        str,
+        Field(description="Where events are POSTed, e.g. an n8n or Zapier hook."),
+    ],
+    events: Annotated[list[str] | None, Field(description=EVENTS_HELP)] = None,
+    secret: Annotated[
+        str | None,
+        Field(
+            description="Key for the X-Webhook-Signature HMAC; generated "
+            "(`whsec_…`) when omitted."
+        ),
+    ] = None,
+    filters: Annotated[
+        dict[str, str | list[str]] | None, Field(description=FILTERS_HELP)
+    ] = None,
+    enabled: bool = True,
+) -> dict[str, Any]:
+    """Have Mailing Manager POST a signed JSON event to a URL when something
+    happens: an email arrives, is sent or fails, an account stops working.
+
+    Use it to notify n8n, Zapier, Make, Slack or a custom API. Each delivery is
+    retried until the receiver answers 2xx, and carries `X-Webhook-Signature`
+    (hex HMAC-SHA256 of the body keyed with the secret). The URL must be https
+    unless the administrator allowed its network. The secret appears only in this
+    result (and after rotate_webhook_secret). Try it with test_webhook.
+    """
+    payload = {
+        "name": name,
+        "url": url,
+        "events": events,
+        "secret": secret,
+        "filters": filters,
+        "enabled": enabled,
+    }
+    return await call("POST", "/api/webhooks/outbound", json=payload, keep_secrets=True)
+
+
+@tool(
+    annotations=hints("Send a test event", open_world=True),
+)
+async def test_webhook(webhook_id: OutboundId) -> dict[str, Any]:
+    """Send a `webhook.test` event to an outbound webhook's URL now.
+
+    Use it after creating or changing an outbound webhook to check the receiver
+    gets and verifies events; list_deliveries then shows the attempt.
+    """
+    path = f"/api/webhooks/outbound/{segment(webhook_id)}/test"
+    return await call("POST", path)
+
+
+@tool(
+    annotations=hints("Rotate a webhook secret", destructive=True),
+)
+async def rotate_webhook_secret(webhook_id: OutboundId) -> dict[str, Any]:
+    """Give an outbound webhook a new signing secret, shown once in this result.
+
+    For a while both the old and the new secret sign deliveries, so the receiver
+    can be switched to the new one without losing events. Only do it when the
+    user asks (for instance after a secret leaked).
+    """
+    path = f"/api/webhooks/outbound/{segment(webhook_id)}/rotate-secret"
+    return await call("POST", path, keep_secrets=True)
+
+
+@tool(
+    annotations=hints("List deliveries", read_only=True),
+)
+async def list_deliveries(
+    webhook_id: OutboundId, cursor: Cursor = None, limit: Limit = 20
+) -> dict[str, Any]:
+    """List an outbound webhook's deliveries, newest first: the event, status
+    (pending, delivered, failed), attempts with HTTP status and duration, the
+    receiver's answer and when the next retry is due.
+
+    Use it to check whether a receiver got an event; resend one with
+    resend_delivery.
+    """
+    path = f"/api/webhooks/outbound/{segment(webhook_id)}/deliveries"
+    return await call("GET", path, params={"cursor": cursor, "limit": limit})
+
+
+@tool(
+    annotations=hints("Resend a delivery", open_world=True),
+)
+async def resend_delivery(
+    delivery_id: Annotated[
+        str, Field(min_length=1, description="The delivery's id, from list_deliveries.")
+    ],
+) -> dict[str, Any]:
+    """Deliver one event to its webhook again, now (same event id and body).
+
+    Use it when a receiver missed an event or failed on it and has been fixed.
+    """
+    return await call("POST", f"/api/deliveries/{segment(delivery_id)}/resend")
+
+
+@tool(
+    annotations=hints("Resend failed deliveries", open_world=True),
+)
+async def resend_failed_deliveries(
+    webhook_id: OutboundId,
+    since: Annotated[
+        str | None,
+        Field(description="Only deliveries created since this ISO 8601 time."),
+    ] = None,
+) -> dict[str, Any]:
+    """Queue again every failed delivery of an outbound webhook (optionally only
+    those since a time), e.g. after the receiver was down for a while.
+    """
+    payload = {"webhookId": webhook_id, "since": since}
+    return await call("POST", "/api/deliveries/resend", json=payload)
+
+
+TOOLS = [
+    create_outbound_webhook,
+    test_webhook,
+    rotate_webhook_secret,
+    list_deliveries,
+    resend_delivery,
+    resend_failed_deliveries,
+]

@@ -1,0 +1,104 @@
+"""Through MCP against the real service: answers, and failures a model can act on."""
+
+from __future__ import annotations
+
+from tests.mcp.adapter import run, text_of
+from tests.mcp.conftest import PASSWORD
+from tests.support.service import free_port
+
+
+def _call(url, token, name, arguments=None):
+    async def use(client):
+        return await client.call_tool(name, arguments or {}, raise_on_error=False)
+
+    return run(url, token, use)
+
+
+def _calls(url, token, calls):
+    async def use(client):
+        return [
+            await client.call_tool(name, args, raise_on_error=False)
+            for name, args in calls
+        ]
+
+    return run(url, token, use)
+
+
+def test_list_accounts_shows_the_account_without_its_password(service, account):
+    listed, one = _calls(
+        service.url,
+        service.token,
+        [("list_accounts", {}), ("get_account", {"account_id": account["id"]})],
+    )
+
+    assert not listed.is_error, text_of(listed)
+    items = listed.structured_content["items"]
+    assert [a["id"] for a in items] == [account["id"]]
+    assert items[0]["email"] == "me@example.com"
+    assert one.structured_content["imap"]["host"] == "127.0.0.1"
+    for result in (listed, one):
+        assert PASSWORD not in text_of(result)
+        assert "password" not in text_of(result).lower()
+
+
+def test_wrong_token_says_how_to_set_the_right_one(service):
+    result = _call(service.url, "not-the-token", "list_accounts")
+
+    assert result.is_error
+    text = text_of(result)
+    assert "MAILING_MANAGER_TOKEN" in text
+    assert "`mailing-manager token`" in text
+    assert "invalid API token" in text  # the service's own detail
+    assert "Traceback" not in text
+
+
+def test_missing_token_says_how_to_set_it(service):
+    result = _call(service.url, None, "list_accounts")
+
+    assert result.is_error
+    text = text_of(result)
+    assert text.startswith("MAILING_MANAGER_TOKEN is not set")
+    assert "`mailing-manager token`" in text
+
+
+def test_stopped_service_is_one_clear_error():
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    result = _call(url, "some-token", "list_accounts")
+
+    assert result.is_error
+    assert text_of(result) == (
+        f"cannot reach Mailing Manager at {url}: start it with "
+        "`mailing-manager server`, or set MAILING_MANAGER_URL to the address it "
+        "listens on"
+    )
+
+
+def test_unknown_id_carries_the_service_detail(service):
+    result = _call(
+        service.url, service.token, "get_account", {"account_id": "acc_missing42"}
+    )
+
+    assert result.is_error
+    text = text_of(result)
+    assert text.startswith("not found: ")
+    assert "acc_missing42" in text
+    assert "Traceback" not in text
+
+
+def test_an_id_cannot_reach_another_route(service, account):
+    result = _call(
+        service.url, service.token, "get_account", {"account_id": "../accounts"}
+    )
+
+    assert result.is_error
+    assert account["id"] not in text_of(result)
+
+
+def test_a_url_that_is_not_the_service_is_reported(service):
+    result = _call(f"{service.url}/healthz/", service.token, "list_accounts")
+
+    assert result.is_error
+    assert "is not a Mailing Manager route: check that MAILING_MANAGER_URL" in (
+        text_of(result)
+    )
