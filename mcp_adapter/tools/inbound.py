@@ -58,14 +58,24 @@ async def create_inbound_webhook(
     secret: Annotated[
         str | None,
         Field(
+            min_length=16,
             description="The value callers must send in the X-Webhook-Secret "
-            "header; generated when omitted (shown once, in this result)."
+            "header (16 characters or more); generated when omitted. Shown once, "
+            "in this result.",
         ),
     ] = None,
     path: Annotated[
         str | None,
         Field(description="Optional alias: also served at /webhook/<path>."),
     ] = None,
+    auth_mode: Annotated[
+        Literal["secret", "hmac"],
+        Field(
+            description="`secret`: callers send the secret in X-Webhook-Secret; "
+            "`hmac`: callers send X-Webhook-Signature, the hex HMAC-SHA256 of the "
+            "raw body keyed with the secret."
+        ),
+    ] = "secret",
     enabled: bool = True,
 ) -> dict[str, Any]:
     """Create a URL that n8n, Zapier, Make, a form or any service can POST to, to
@@ -86,6 +96,7 @@ async def create_inbound_webhook(
         "secret": secret,
         "path": path,
         "actions": actions,
+        "authMode": auth_mode,
         "enabled": enabled,
     }
     return await call("POST", "/api/webhooks/inbound", json=payload, keep_secrets=True)

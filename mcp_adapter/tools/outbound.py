@@ -55,7 +55,7 @@ async def create_outbound_webhook(
     retried until the receiver answers 2xx, and carries `X-Webhook-Signature`
     (hex HMAC-SHA256 of the body keyed with the secret). The URL must be https
     unless the administrator allowed its network. The secret appears only in this
-    result (and after rotate_webhook_secret). Try it with test_webhook.
+    result (rotate_webhook_secret makes a new one). Try it with test_webhook.
     """
     payload = {
         "name": name,
@@ -79,20 +79,6 @@ async def test_webhook(webhook_id: OutboundId) -> dict[str, Any]:
     """
     path = f"/api/webhooks/outbound/{segment(webhook_id)}/test"
     return await call("POST", path)
-
-
-@tool(
-    annotations=hints("Rotate a webhook secret", destructive=True),
-)
-async def rotate_webhook_secret(webhook_id: OutboundId) -> dict[str, Any]:
-    """Give an outbound webhook a new signing secret, shown once in this result.
-
-    For a while both the old and the new secret sign deliveries, so the receiver
-    can be switched to the new one without losing events. Only do it when the
-    user asks (for instance after a secret leaked).
-    """
-    path = f"/api/webhooks/outbound/{segment(webhook_id)}/rotate-secret"
-    return await call("POST", path, keep_secrets=True)
 
 
 @tool(
@@ -147,7 +133,6 @@ async def resend_failed_deliveries(
 TOOLS = [
     create_outbound_webhook,
     test_webhook,
-    rotate_webhook_secret,
     list_deliveries,
     resend_delivery,
     resend_failed_deliveries,

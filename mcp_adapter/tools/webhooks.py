@@ -123,4 +123,39 @@ async def delete_webhook(webhook_id: WebhookId, kind: KindArg = None) -> dict[st
     return {"deleted": True, "kind": resolved, "id": webhook_id}
 
 
-TOOLS = [list_webhooks, get_webhook, update_webhook, delete_webhook]
+@tool(
+    annotations=hints("Rotate a webhook secret", destructive=True),
+)
+async def rotate_webhook_secret(
+    webhook_id: WebhookId,
+    kind: KindArg = None,
+    new_secret: Annotated[
+        str | None,
+        Field(
+            min_length=16,
+            description="Inbound only: the new secret to use (16 characters or "
+            "more); generated when omitted.",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Give a webhook a new secret, shown once in this result. Only do it when
+    the user asks (for instance after a secret leaked).
+
+    Inbound: the old secret stops working at once; callers must send the new one.
+    Outbound: for a while both secrets sign deliveries, so the receiver can be
+    switched to the new one without losing events.
+    """
+    resolved = _kind_of(webhook_id, kind)
+    payload = {"secret": new_secret} if new_secret else None
+    path = f"{_path(webhook_id, resolved)}/rotate-secret"
+    rotated = await call("POST", path, json=payload, keep_secrets=True)
+    return {"kind": resolved, **rotated}
+
+
+TOOLS = [
+    list_webhooks,
+    get_webhook,
+    update_webhook,
+    delete_webhook,
+    rotate_webhook_secret,
+]

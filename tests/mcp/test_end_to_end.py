@@ -1,0 +1,249 @@
+"""Whole journeys through MCP alone, against the real service and real servers:
+Dovecot (IMAP + LMTP), an SMTP server delivering into it, an HTTP receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from tests.mcp.adapter import connect, text_of
+from tests.support.service import free_port, live_service, settings_for
+
+WAIT_SECONDS = 30
+
+
+@pytest.fixture
+def mail_service(home, monkeypatch):
+    """The service with webhook URLs on its real port and loopback receivers allowed."""
+    port = free_port()
+    monkeypatch.setenv("MAILING_MANAGER_WEBHOOKS__BASE_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MAILING_MANAGER_OUTBOUND__ALLOWED_NETWORKS", '["127.0.0.0/8"]')
+    monkeypatch.setenv("MAILING_MANAGER_OUTBOUND__RETRY_SCHEDULE", "[0, 1, 1]")
+    monkeypatch.setenv("MAILING_MANAGER_SENDER__RETRY_SCHEDULE", "[0, 1, 1]")
+    with live_service(settings_for(home), port=port) as live:
+        yield live
+
+
+@pytest.fixture
+def mailbox(mail_service, dovecot, smtp_server):
+    """An account on the test Dovecot and SMTP servers, added over REST."""
+    user = dovecot.new_user("owner")
+    smtp_server.add_user(user.email, user.password)
+    server = {"security": "none", "password": user.password, "host": "127.0.0.1"}
+    body = {
+        "name": "Owner",
+        "email": user.email,
+        "imap": {**server, "port": dovecot.imap_port},
+        "smtp": {**server, "port": smtp_server.port},
+    }
+    with mail_service.client() as http:
+        created = http.post("/api/accounts", json=body)
+    assert created.status_code == 201, created.text
+    return created.json(), user
+
+
+async def _tool(client, name, /, **arguments):
+    """Call a tool; fail the test with the tool's own error text if it errs."""
+    result = await client.call_tool(name, arguments, raise_on_error=False)
+    assert not result.is_error, f"{name}: {text_of(result)}"
+    return result.structured_content
+
+
+def _until(probe, what: str):
+    """Poll `probe` (blocking) until it answers something truthy."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_inbound_webhook_from_the_user_guide_sends_the_email(
+    mail_service, mailbox, dovecot
+):
+    account, _ = mailbox
+    recipient = dovecot.new_user("dest")
+
+    async def journey(client):
+        webhook = await _tool(
+            client,
+            "create_inbound_webhook",
+            name="n8n-automation",
+            description="Receive commands from n8n",
+            secret="votre-secret-identique",
+            actions=[
+                {
+                    "type": "send_email",
+                    "parameters": {
+                        "accountId": "{{body.accountId}}",
+                        "to": "{{body.to}}",
+                        "subject": "{{body.subject}}",
+                        "body": "{{body.message}}",
+                    },
+                }
+            ],
+        )
+        assert webhook["secret"] == "votre-secret-identique"
+        assert webhook["url"].startswith(f"{mail_service.url}/webhook/")
+        posted = httpx.post(
+            webhook["url"],
+            headers={"X-Webhook-Secret": "votre-secret-identique"},
+            json={
+                "action": "send_email",
+                "accountId": account["id"],
+                "to": recipient.email,
+                "subject": "Test",
+                "message": "Bonjour depuis n8n",
+            },
+            timeout=30,
+        )
+        assert posted.status_code == 202, posted.text
+        delivered = await asyncio.to_thread(
+            _until,
+            lambda: dovecot.fetch_all(recipient.email, recipient.password),
+            "the email in the recipient's INBOX",
+        )
+        invocations = await _tool(client, "list_invocations", webhook_id=webhook["id"])
+        shown = await _tool(client, "get_webhook", webhook_id=webhook["id"])
+        return delivered, invocations, shown
+
+    delivered, invocations, shown = asyncio.run(_session(mail_service, journey))
+
+    assert [m["Subject"] for m in delivered] == ["Test"]
+    assert mailbox[1].email in delivered[0]["From"]
+    assert delivered[0].get_content().strip() == "Bonjour depuis n8n"
+    assert [i["statusCode"] for i in invocations["items"]] == [202]
+    assert shown["kind"] == "inbound"
+    assert "votre-secret-identique" not in json.dumps(shown)
+
+
+def test_outbound_webhook_reports_new_mail_and_the_message_reads_back(
+    mail_service, mailbox, dovecot, receiver
+):
+    account, owner = mailbox
+    hook = receiver()
+
+    async def journey(client):
+        webhook = await _tool(
+            client,
+            "create_outbound_webhook",
+            name="notify-n8n-new-email",
+            url=hook.url_for("/hook"),
+            events=["email.received"],
+            secret="secret-partagé",
+            filters={"folder": "INBOX", "from": "important@company.com"},
+        )
+        assert webhook["secret"] == "secret-partagé"
+        await asyncio.to_thread(_wait_until_watching, mail_service, account["id"])
+        for sender, subject in [
+            ("someone@else.org", "Not for the hook"),
+            ("important@company.com", "Quarterly figures"),
+        ]:
+            raw = _message(sender, owner.email, subject, "Numbers inside.")
+            dovecot.deliver(owner.email, raw, mail_from=sender)
+        requests = await asyncio.to_thread(hook.wait_for, 1, WAIT_SECONDS)
+        found = await _tool(
+            client,
+            "search_messages",
+            account_id=account["id"],
+            from_address="important@company.com",
+        )
+        uid = found["items"][0]["uid"]
+        message = await _tool(client, "read_message", account_id=account["id"], uid=uid)
+        listed = await _tool(client, "list_messages", account_id=account["id"])
+        shown = await _tool(client, "get_webhook", webhook_id=webhook["id"])
+        return requests[0], found, message, listed, shown
+
+    delivery, found, message, listed, shown = asyncio.run(
+        _session(mail_service, journey)
+    )
+
+    event = json.loads(delivery.body)
+    assert event["event"] == "email.received"
+    assert event["data"]["from"] == "important@company.com"
+    assert event["data"]["subject"] == "Quarterly figures"
+    expected = hmac.new("secret-partagé".encode(), delivery.body, hashlib.sha256)
+    assert delivery.header("X-Webhook-Signature") == expected.hexdigest()
+    assert "secret-partagé" not in json.dumps(shown)
+
+    assert len(found["items"]) == 1
+    assert found["items"][0]["untrustedContent"]["subject"] == "Quarterly figures"
+    assert "subject" not in found["items"][0]
+    assert "instructions" in message["notice"]
+    assert message["message"]["untrustedContent"]["text"].strip() == "Numbers inside."
+    assert "text" not in message["message"]
+    subjects = [m["untrustedContent"]["subject"] for m in listed["items"]]
+    assert subjects == ["Quarterly figures", "Not for the hook"]
+
+
+def test_failed_delivery_is_listed_and_resent(mail_service, receiver):
+    hook = receiver(default=500)  # every attempt fails
+
+    async def journey(client):
+        webhook = await _tool(
+            client, "create_outbound_webhook", name="probe", url=hook.url_for("/")
+        )
+        await _tool(client, "test_webhook", webhook_id=webhook["id"])
+        deliveries = await _wait_for_failure(client, webhook["id"])
+        attempts = len(hook.requests)
+        resent = await _tool(
+            client, "resend_delivery", delivery_id=deliveries["items"][0]["id"]
+        )
+        requests = await asyncio.to_thread(hook.wait_for, attempts + 1, WAIT_SECONDS)
+        return webhook, deliveries, resent, requests
+
+    webhook, deliveries, resent, requests = asyncio.run(_session(mail_service, journey))
+
+    assert webhook["secret"].startswith("whsec_")
+    assert len(deliveries["items"]) == 1
+    assert webhook["secret"] not in json.dumps([deliveries, resent])
+    assert {r.header("X-Webhook-Event") for r in requests} == {"webhook.test"}
+    assert len({r.header("webhook-id") for r in requests}) == 1  # one event
+
+
+async def _wait_for_failure(client, webhook_id: str):
+    """List deliveries until the only one has run out of retries."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        listed = await _tool(client, "list_deliveries", webhook_id=webhook_id)
+        if listed["items"] and listed["items"][0]["status"] == "failed":
+            return listed
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"no failed delivery after {WAIT_SECONDS}s: {listed}")
+
+
+async def _session(service, journey):
+    async with connect(service.url, service.token) as client:
+        return await journey(client)
+
+
+def _wait_until_watching(service, account_id: str) -> None:
+    """The first watch baselines at UIDNEXT: only mail after it makes events."""
+
+    def watching():
+        with service.client() as http:
+            status = http.get(f"/api/accounts/{account_id}/status").json()
+        return status.get("idle") or (
+            status.get("state") == "ok" and status.get("folders")
+        )
+
+    _until(watching, "the account's INBOX watch")
+
+
+def _message(sender: str, to: str, subject: str, text: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message.as_bytes()
