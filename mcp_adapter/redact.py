@@ -29,7 +29,8 @@ def _is_credential(key: str, keep_secrets: bool) -> bool:
     lowered = key.lower()
     if any(word in lowered for word in _CREDENTIAL_WORDS):
         return True
-    return not keep_secrets and "secret" in lowered
+    # `secret`, `previousSecret`…; not `secretRotatingUntil`, which is a date.
+    return not keep_secrets and lowered.endswith(("secret", "secrets"))
 
 
 def redact(value: Any, *, keep_secrets: bool = False) -> Any:

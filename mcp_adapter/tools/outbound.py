@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastmcp.tools import tool
 from pydantic import Field
@@ -11,7 +11,7 @@ from mcp_adapter.client import call
 from mcp_adapter.tools.common import Cursor, Limit, hints, segment
 
 OutboundId = Annotated[
-    str, Field(min_length=1, description="The outbound webhook's id.")
+    str, Field(min_length=1, description="The outbound webhook's id (`owh_…`).")
 ]
 EVENTS_HELP = (
     "Event types: `email.received` (new mail in a watched folder), `email.sent`, "
@@ -71,21 +71,38 @@ async def create_outbound_webhook(
 @tool(
     annotations=hints("Send a test event", open_world=True),
 )
-async def test_webhook(webhook_id: OutboundId) -> dict[str, Any]:
-    """Send a `webhook.test` event to an outbound webhook's URL now.
+async def test_webhook(
+    webhook_id: OutboundId,
+    wait_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=30,
+            description="How long to wait for the first attempt's result (0-30).",
+        ),
+    ] = 10,
+) -> dict[str, Any]:
+    """Send a `webhook.test` event to an outbound webhook's URL now, and report
+    the first attempt: the receiver's HTTP status, answer excerpt or error.
 
     Use it after creating or changing an outbound webhook to check the receiver
-    gets and verifies events; list_deliveries then shows the attempt.
+    gets and accepts events; failed attempts are retried like any delivery.
     """
     path = f"/api/webhooks/outbound/{segment(webhook_id)}/test"
-    return await call("POST", path)
+    return await call("POST", path, params={"wait": wait_seconds or None})
 
 
 @tool(
     annotations=hints("List deliveries", read_only=True),
 )
 async def list_deliveries(
-    webhook_id: OutboundId, cursor: Cursor = None, limit: Limit = 20
+    webhook_id: OutboundId,
+    status: Annotated[
+        Literal["pending", "delivered", "failed"] | None,
+        Field(description="Only deliveries in this state."),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
 ) -> dict[str, Any]:
     """List an outbound webhook's deliveries, newest first: the event, status
     (pending, delivered, failed), attempts with HTTP status and duration, the
@@ -95,7 +112,8 @@ async def list_deliveries(
     resend_delivery.
     """
     path = f"/api/webhooks/outbound/{segment(webhook_id)}/deliveries"
-    return await call("GET", path, params={"cursor": cursor, "limit": limit})
+    params = {"status": status, "cursor": cursor, "limit": limit}
+    return await call("GET", path, params=params)
 
 
 @tool(
@@ -119,12 +137,15 @@ async def resend_delivery(
 async def resend_failed_deliveries(
     webhook_id: OutboundId,
     since: Annotated[
-        str | None,
-        Field(description="Only deliveries created since this ISO 8601 time."),
-    ] = None,
+        str,
+        Field(
+            description="Deliveries created since this moment, ISO 8601, e.g. "
+            "`2026-12-04T08:00:00Z`."
+        ),
+    ],
 ) -> dict[str, Any]:
-    """Queue again every failed delivery of an outbound webhook (optionally only
-    those since a time), e.g. after the receiver was down for a while.
+    """Queue again every failed delivery of an outbound webhook created since a
+    moment, e.g. after the receiver was down for a while. Answers the count.
     """
     payload = {"webhookId": webhook_id, "since": since}
     return await call("POST", "/api/deliveries/resend", json=payload)

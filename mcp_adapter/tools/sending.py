@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 from fastmcp.tools import tool
 from pydantic import Field
 from typing_extensions import TypedDict
 
 from mcp_adapter.client import call
-from mcp_adapter.tools.common import AccountId, hints, segment
+from mcp_adapter.tools.common import AccountId, Cursor, Limit, hints, segment
 
 Recipients = Annotated[
     str | list[str] | None,
@@ -112,4 +112,28 @@ async def get_send_job(
     return await call("GET", f"/api/outbox/{segment(job_id)}")
 
 
-TOOLS = [send_email, get_send_job]
+@tool(
+    annotations=hints("List send jobs", read_only=True),
+)
+async def list_send_jobs(
+    account_id: Annotated[
+        str | None, Field(description="Only emails of this account (`acc_…`).")
+    ] = None,
+    status: Annotated[
+        Literal["queued", "sending", "sent", "failed"] | None,
+        Field(description="Only emails in this state."),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> dict[str, Any]:
+    """List emails queued by send_email or by inbound webhooks, newest first,
+    with their status, recipients, subject and the mail server's last answer.
+
+    Use it to answer "did my emails go out?" or to find failures.
+    """
+    params = {"accountId": account_id, "status": status}
+    params |= {"cursor": cursor, "limit": limit}
+    return await call("GET", "/api/outbox", params=params)
+
+
+TOOLS = [send_email, get_send_job, list_send_jobs]

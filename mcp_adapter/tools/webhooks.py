@@ -13,7 +13,7 @@ from mcp_adapter.tools.common import hints, segment
 
 Kind = Literal["inbound", "outbound"]
 # Ids carry their kind in their prefix, so a model rarely has to say which.
-PREFIXES: dict[str, Kind] = {"inb_": "inbound", "out_": "outbound"}
+PREFIXES: dict[str, Kind] = {"inb_": "inbound", "owh_": "outbound"}
 
 WebhookId = Annotated[
     str,
@@ -23,7 +23,7 @@ KindArg = Annotated[
     Kind | None,
     Field(
         description="`inbound` or `outbound`; only needed when the id does not "
-        "tell (inbound ids start with `inb_`)."
+        "tell (inbound ids start with `inb_`, outbound ones with `owh_`)."
     ),
 ]
 
@@ -133,7 +133,7 @@ async def rotate_webhook_secret(
         str | None,
         Field(
             min_length=16,
-            description="Inbound only: the new secret to use (16 characters or "
+            description="The new secret to use (inbound: 16 characters or "
             "more); generated when omitted.",
         ),
     ] = None,

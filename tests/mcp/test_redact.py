@@ -10,13 +10,21 @@ def test_password_keys_go_at_any_depth_and_secrets_unless_kept():
         "id": "acc_1",
         "imap": {"host": "h", "password": "p1", "Passwd": "p2"},
         "items": [{"smtpCredentials": {"user": "u"}, "secret": "s", "name": "n"}],
+        "previousSecret": "old",
+        "secretRotatingUntil": "2026-12-05T00:00:00Z",
     }
 
-    expected = {"id": "acc_1", "imap": {"host": "h"}, "items": [{"name": "n"}]}
+    expected = {
+        "id": "acc_1",
+        "imap": {"host": "h"},
+        "items": [{"name": "n"}],
+        "secretRotatingUntil": "2026-12-05T00:00:00Z",
+    }
     assert redact(answer) == expected
     kept = redact(answer, keep_secrets=True)
     assert kept["items"] == [{"secret": "s", "name": "n"}]
     assert kept["imap"] == {"host": "h"}
+    assert kept["previousSecret"] == "old"
 
 
 def test_message_text_moves_under_untrusted_content():

@@ -35,6 +35,7 @@ READ_ONLY = {
     "search_messages",
     "read_message",
     "get_send_job",
+    "list_send_jobs",
     "list_webhooks",
     "get_webhook",
     "list_deliveries",
