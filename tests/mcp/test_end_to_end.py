@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from email.message import EmailMessage
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from tests.mcp.adapter import connect, text_of
+from tests.mcp.conftest import PASSWORD
 from tests.support.service import free_port, live_service, settings_for
 
 WAIT_SECONDS = 30
@@ -35,7 +37,7 @@ def mail_service(home, monkeypatch):
 @pytest.fixture
 def mailbox(mail_service, dovecot, smtp_server):
     """An account on the test Dovecot and SMTP servers, added over REST."""
-    user = dovecot.new_user("owner")
+    user = dovecot.add_user(f"owner-{secrets.token_hex(4)}@example.com", PASSWORD)
     smtp_server.add_user(user.email, user.password)
     server = {"security": "none", "password": user.password, "host": "127.0.0.1"}
     body = {
@@ -51,9 +53,13 @@ def mailbox(mail_service, dovecot, smtp_server):
 
 
 async def _tool(client, name, /, **arguments):
-    """Call a tool; fail the test with the tool's own error text if it errs."""
+    """Call a tool; fail the test with the tool's own error text if it errs.
+
+    No result ever shows the account's password.
+    """
     result = await client.call_tool(name, arguments, raise_on_error=False)
     assert not result.is_error, f"{name}: {text_of(result)}"
+    assert PASSWORD not in text_of(result)
     return result.structured_content
 
 
