@@ -16,10 +16,11 @@ import httpx
 import pytest
 
 from tests.mcp.adapter import connect, text_of
-from tests.mcp.conftest import PASSWORD
 from tests.support.service import free_port, live_service, settings_for
 
 WAIT_SECONDS = 30
+# ASCII: IMAP LOGIN (RFC 3501) carries no other characters.
+PASSWORD = "Mailbox-Password-5b9d21"
 
 
 @pytest.fixture
