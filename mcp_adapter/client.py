@@ -37,9 +37,8 @@ class ServiceConfig:
         return cls(url=url.rstrip("/"), token=token)
 
 
-def _drop_empty(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
+def compact(values: dict[str, Any]) -> dict[str, Any]:
+    """The given fields without those left at None (the service's defaults apply)."""
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -69,7 +68,7 @@ async def call(
             trust_env=False,
         ) as http:
             response = await http.request(
-                method, path, params=_drop_empty(params), json=_drop_empty(json)
+                method, path, params=compact(params or {}), json=json
             )
     except httpx.TimeoutException as exc:
         raise ToolError(
@@ -98,16 +97,17 @@ def _check_config(config: ServiceConfig) -> None:
 
 
 def _answer(response: httpx.Response, config: ServiceConfig) -> Any:
-    if response.is_success and not response.content:
+    if response.status_code == 204:
         return None
     body = _json_or_none(response)
     if response.is_success and body is not None:
         return body
     if body is None or not isinstance(body, dict) or "detail" not in body:
+        kind = response.headers.get("content-type") or "no content type"
         raise ToolError(
-            f"{config.url} answered HTTP {response.status_code} without a "
-            "Mailing Manager error body; check that MAILING_MANAGER_URL points "
-            "at the Mailing Manager service"
+            f"{config.url} did not answer like Mailing Manager (HTTP "
+            f"{response.status_code}, {kind}); check that MAILING_MANAGER_URL "
+            "points at the Mailing Manager service"
         )
     raise ToolError(_describe_error(response, body))
 

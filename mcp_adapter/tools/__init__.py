@@ -16,11 +16,7 @@ from mcp_adapter.tools import (
 )
 
 ALL_TOOLS: list[Callable[..., Any]] = [
-    *accounts.TOOLS,
-    *messages.TOOLS,
-    *sending.TOOLS,
-    *webhooks.TOOLS,
-    *inbound.TOOLS,
-    *outbound.TOOLS,
-    *events.TOOLS,
+    tool
+    for area in (accounts, messages, sending, webhooks, inbound, outbound, events)
+    for tool in area.TOOLS
 ]

@@ -8,7 +8,7 @@ from fastmcp.tools import tool
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from mcp_adapter.client import call
+from mcp_adapter.client import call, compact
 from mcp_adapter.tools.common import Cursor, Limit, hints, segment
 
 TEMPLATE_HELP = (
@@ -90,15 +90,17 @@ async def create_inbound_webhook(
     The secret appears only in this result: give it to the user to configure the
     caller. Use list_invocations to see the requests it received.
     """
-    payload = {
-        "name": name,
-        "description": description,
-        "secret": secret,
-        "path": path,
-        "actions": actions,
-        "authMode": auth_mode,
-        "enabled": enabled,
-    }
+    payload = compact(
+        {
+            "name": name,
+            "description": description,
+            "secret": secret,
+            "path": path,
+            "actions": actions,
+            "authMode": auth_mode,
+            "enabled": enabled,
+        }
+    )
     return await call("POST", "/api/webhooks/inbound", json=payload, keep_secrets=True)
 
 

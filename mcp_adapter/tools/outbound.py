@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastmcp.tools import tool
 from pydantic import Field
 
-from mcp_adapter.client import call
+from mcp_adapter.client import call, compact
 from mcp_adapter.tools.common import Cursor, Limit, hints, segment
 
 OutboundId = Annotated[
@@ -57,14 +57,16 @@ async def create_outbound_webhook(
     unless the administrator allowed its network. The secret appears only in this
     result (rotate_webhook_secret makes a new one). Try it with test_webhook.
     """
-    payload = {
-        "name": name,
-        "url": url,
-        "events": events,
-        "secret": secret,
-        "filters": filters,
-        "enabled": enabled,
-    }
+    payload = compact(
+        {
+            "name": name,
+            "url": url,
+            "events": events,
+            "secret": secret,
+            "filters": filters,
+            "enabled": enabled,
+        }
+    )
     return await call("POST", "/api/webhooks/outbound", json=payload, keep_secrets=True)
 
 

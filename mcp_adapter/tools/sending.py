@@ -131,7 +131,7 @@ async def list_send_jobs(
 
     Use it to answer "did my emails go out?" or to find failures.
     """
-    params = {"accountId": account_id, "status": status}
+    params: dict[str, Any] = {"accountId": account_id, "status": status}
     params |= {"cursor": cursor, "limit": limit}
     return await call("GET", "/api/outbox", params=params)
 

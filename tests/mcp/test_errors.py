@@ -102,3 +102,16 @@ def test_a_url_that_is_not_the_service_is_reported(service):
     assert "is not a Mailing Manager route: check that MAILING_MANAGER_URL" in (
         text_of(result)
     )
+
+
+def test_a_server_that_is_not_the_service_is_reported(receiver):
+    other = receiver()  # answers 200 with an empty body
+
+    result = _call(other.url, "some-token", "list_accounts")
+
+    assert result.is_error
+    assert text_of(result) == (
+        f"{other.url} did not answer like Mailing Manager (HTTP 200, no content "
+        "type); check that MAILING_MANAGER_URL points at the Mailing Manager service"
+    )
+    assert [r.path for r in other.requests] == ["/api/accounts?limit=50"]
