@@ -134,6 +134,48 @@ def test_inbound_webhook_from_the_user_guide_sends_the_email(
     assert "votre-secret-identique" not in json.dumps(shown)
 
 
+def test_webhook_is_paused_then_deleted_by_its_id_alone(mail_service):
+    async def journey(client):
+        webhook = await _tool(
+            client,
+            "create_inbound_webhook",
+            name="form",
+            actions=[
+                {"type": "send_email", "parameters": {"accountId": "{{body.from}}"}}
+            ],
+        )
+        paused = await _tool(
+            client,
+            "update_webhook",
+            webhook_id=webhook["id"],
+            changes={"enabled": False, "description": "paused"},
+        )
+        refused = httpx.post(
+            webhook["url"], headers={"X-Webhook-Secret": webhook["secret"]}, json={}
+        )
+        deleted = await _tool(client, "delete_webhook", webhook_id=webhook["id"])
+        gone = await client.call_tool(
+            "get_webhook", {"webhook_id": webhook["id"]}, raise_on_error=False
+        )
+        return webhook, paused, refused, deleted, gone
+
+    webhook, paused, refused, deleted, gone = asyncio.run(
+        _session(mail_service, journey)
+    )
+
+    assert len(webhook["secret"]) >= 16  # generated, shown at creation
+    assert (paused["kind"], paused["enabled"], paused["description"]) == (
+        "inbound",
+        False,
+        "paused",
+    )
+    assert refused.status_code == 404
+    assert deleted == {"deleted": True, "kind": "inbound", "id": webhook["id"]}
+    assert gone.is_error
+    assert text_of(gone).startswith("not found: ")
+    assert webhook["id"] in text_of(gone)
+
+
 def test_outbound_webhook_from_the_user_guide_reports_new_mail(
     mail_service, mailbox, dovecot, receiver
 ):
