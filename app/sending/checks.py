@@ -124,7 +124,7 @@ def extra_headers(headers: dict[str, str]) -> dict[str, str]:
         shown = name.encode("unicode_escape").decode("ascii")
         if not FIELD_NAME.fullmatch(name):
             problems.append(
-                f"{shown!r} is not a header name (printable ASCII without ':' "
+                f"'{shown}' is not a header name (printable ASCII without ':' "
                 "or spaces, at most 76 characters)"
             )
         elif name.lower() in OWN_HEADERS or name.lower().startswith("resent-"):
@@ -134,7 +134,7 @@ def extra_headers(headers: dict[str, str]) -> dict[str, str]:
             )
         if any(c in value for c in LINE_BREAKS):
             problems.append(
-                f"the value of {shown!r} must be a single line: CR, LF and NUL "
+                f"the value of '{shown}' must be a single line: CR, LF and NUL "
                 "characters are not allowed"
             )
     if problems:

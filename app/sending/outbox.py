@@ -42,12 +42,14 @@ class Sent:
 class Retry:
     error: str
     delay: float
+    response: str | None = None
 
 
 @dataclass(frozen=True)
 class Failed:
     summary: dict[str, Any]
     error: str
+    response: str | None = None
 
 
 Outcome = Sent | Retry | Failed
@@ -132,6 +134,7 @@ def _apply(session: Session, job: SendJob, outcome: Outcome) -> None:
     if isinstance(outcome, Retry):
         job.status = "queued"
         job.last_error = outcome.error
+        job.smtp_response = outcome.response
         job.next_attempt_at = utcnow() + timedelta(seconds=outcome.delay)
         logger.info("send job will be retried", extra={"job_id": job.id})
     elif isinstance(outcome, Sent):
@@ -148,8 +151,13 @@ def _apply(session: Session, job: SendJob, outcome: Outcome) -> None:
     else:
         job.status = "failed"
         job.last_error = outcome.error
+        job.smtp_response = outcome.response
         data = _event_data(job, outcome.summary)
-        data |= {"error": outcome.error, "attempts": job.attempts}
+        data |= {
+            "error": outcome.error,
+            "smtpResponse": outcome.response,
+            "attempts": job.attempts,
+        }
         record_event(session, "email.send_failed", data, account_id=job.account_id)
         logger.warning("email send failed", extra={"job_id": job.id})
     session.add(job)

@@ -19,10 +19,11 @@ logger = logging.getLogger(__name__)
 class SendFailure(Exception):
     """The email was not sent; `transient` says whether a retry may succeed."""
 
-    def __init__(self, error: str, *, transient: bool):
+    def __init__(self, error: str, *, transient: bool, response: str | None = None):
         super().__init__(error)
         self.error = error
         self.transient = transient
+        self.response = response
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,11 @@ def send(
     try:
         return _transaction(client, sender, recipients, data)
     except smtplib.SMTPResponseException as exc:
+        answer = reply_text(exc.smtp_code, exc.smtp_error)
         raise SendFailure(
-            f"{login.address} answered {reply_text(exc.smtp_code, exc.smtp_error)}",
+            f"{login.address} answered {answer}",
             transient=_is_transient(exc.smtp_code),
+            response=answer,
         ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise SendFailure(
@@ -83,7 +86,11 @@ def _all_refused(refused: dict[str, str]) -> SendFailure:
     # Retry while one refusal is temporary: that recipient may accept later.
     transient = any(answer.startswith("4") for answer in refused.values())
     listed = "; ".join(f"{rcpt}: {answer}" for rcpt, answer in refused.items())
-    return SendFailure(f"every recipient was refused: {listed}", transient=transient)
+    return SendFailure(
+        f"every recipient was refused: {listed}",
+        transient=transient,
+        response=list(refused.values())[-1],
+    )
 
 
 def _login_transient(exc: MailServerError) -> bool:

@@ -122,16 +122,18 @@ class SenderWorker(Worker):
         self, claim: outbox.Claim, job: SendJob, summary: dict, exc: Exception
     ) -> None:
         error = str(exc)
+        response = exc.response if isinstance(exc, smtp.SendFailure) else None
         transient = isinstance(exc, Transient) or (
             isinstance(exc, smtp.SendFailure) and exc.transient
         )
         schedule = self.ctx.settings.sender.retry_schedule
         if transient and job.attempts < len(schedule):
-            outbox.finish(self.ctx, claim, outbox.Retry(error, schedule[job.attempts]))
+            retry = outbox.Retry(error, schedule[job.attempts], response)
+            outbox.finish(self.ctx, claim, retry)
             return
         if transient:
             error = f"gave up after {job.attempts} attempts: {error}"
-        outbox.finish(self.ctx, claim, outbox.Failed(summary, error))
+        outbox.finish(self.ctx, claim, outbox.Failed(summary, error, response))
 
     def _copy_to_sent(self, job: SendJob, account: Account, data: bytes) -> None:
         # The email is sent whatever happens here: a failed copy is only noted.
