@@ -19,11 +19,19 @@ logger = logging.getLogger(__name__)
 class SendFailure(Exception):
     """The email was not sent; `transient` says whether a retry may succeed."""
 
-    def __init__(self, error: str, *, transient: bool, response: str | None = None):
+    def __init__(
+        self,
+        error: str,
+        *,
+        transient: bool,
+        response: str | None = None,
+        refused: dict[str, str] | None = None,
+    ):
         super().__init__(error)
         self.error = error
         self.transient = transient
         self.response = response
+        self.refused = refused or {}
 
 
 @dataclass(frozen=True)
@@ -85,11 +93,11 @@ def _transaction(
 def _all_refused(refused: dict[str, str]) -> SendFailure:
     # Retry while one refusal is temporary: that recipient may accept later.
     transient = any(answer.startswith("4") for answer in refused.values())
-    listed = "; ".join(f"{rcpt}: {answer}" for rcpt, answer in refused.items())
     return SendFailure(
-        f"every recipient was refused: {listed}",
+        "every recipient was refused",
         transient=transient,
         response=list(refused.values())[-1],
+        refused=refused,
     )
 
 

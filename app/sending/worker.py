@@ -122,7 +122,10 @@ class SenderWorker(Worker):
         self, claim: outbox.Claim, job: SendJob, summary: dict, exc: Exception
     ) -> None:
         error = str(exc)
-        response = exc.response if isinstance(exc, smtp.SendFailure) else None
+        response = None
+        if isinstance(exc, smtp.SendFailure):
+            error = _describe_failure(exc, job)
+            response = exc.response
         transient = isinstance(exc, Transient) or (
             isinstance(exc, smtp.SendFailure) and exc.transient
         )
@@ -151,6 +154,18 @@ class SenderWorker(Worker):
                 f"sent, but the copy to folder '{account.sent_folder}' failed: "
                 f"{exc.detail}",
             )
+
+
+def _describe_failure(failure: smtp.SendFailure, job: SendJob) -> str:
+    """The failure with each refused recipient's answer, bcc ones unnamed."""
+    if not failure.refused:
+        return failure.error
+    hidden = {a.lower() for a in _bare(job.message.get("bcc"))}
+    listed = "; ".join(
+        f"{'a bcc recipient' if rcpt.lower() in hidden else rcpt}: {answer}"
+        for rcpt, answer in failure.refused.items()
+    )
+    return f"{failure.error}: {listed}"
 
 
 def _summary(job: SendJob, account: Account | None) -> dict[str, Any]:
