@@ -99,7 +99,8 @@ def _check_addr_spec(address: Address, given: str) -> None:
 def address_list(value: str | list[str]) -> list[str]:
     """Every address of a string or list, normalised as 'Name <a@b.c>'."""
     items = [value] if isinstance(value, str) else value
-    result, problems = [], []
+    result: list[str] = []
+    problems: list[str] = []
     for item in items:
         if not item.strip():
             continue

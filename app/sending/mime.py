@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
 from app.sending.checks import addr_specs
-from app.sending.schemas import OutgoingEmail
+from app.sending.schemas import OutgoingEmail, Recipients
 
 # 7-bit transfer encodings everywhere, so any server relays the message as is,
 # and CRLF line ends (RFC 5321 2.3.8) so the bytes sent are the bytes stored.
@@ -62,15 +62,16 @@ def build(
     original: Original | None = None,
 ) -> Built:
     """The full message: headers, text and HTML alternatives, attachments."""
-    to = email.to or (original.answer_to if original else [])
-    if not (to or email.cc or email.bcc):
+    cc, bcc = _listed(email.cc), _listed(email.bcc)
+    to = _listed(email.to) or (original.answer_to if original else [])
+    if not (to or cc or bcc):
         raise BuildError("the message answered has no From or Reply-To to reply to")
     subject = reply_subject(email.subject, original) if original else email.subject
     message = EmailMessage(policy=SEND_POLICY)
     message["From"] = from_header(sender)
     _set_addresses(message, "To", to)
-    _set_addresses(message, "Cc", email.cc)
-    _set_addresses(message, "Reply-To", email.reply_to)
+    _set_addresses(message, "Cc", cc)
+    _set_addresses(message, "Reply-To", _listed(email.reply_to))
     message["Subject"] = subject or ""
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
@@ -81,8 +82,8 @@ def build(
     _set_body(message, email)
     for part in message.iter_parts() if message.is_multipart() else ():
         _drop_part_mime_version(part)
-    recipients = _envelope(to, email.cc, email.bcc)
-    return Built(message, sender.email, recipients, to, email.cc or [], subject or "")
+    recipients = _envelope(to, cc, bcc)
+    return Built(message, sender.email, recipients, to, cc, subject or "")
 
 
 def from_header(sender: Sender) -> str:
@@ -117,7 +118,14 @@ def _set_thread(message: EmailMessage, original: Original) -> None:
     message["References"] = " ".join(references)
 
 
-def _set_addresses(message: EmailMessage, name: str, values: list[str] | None) -> None:
+def _listed(value: Recipients | None) -> list[str]:
+    # The schema has already normalised a single string into a list.
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+def _set_addresses(message: EmailMessage, name: str, values: list[str]) -> None:
     if values:
         message[name] = ", ".join(values)
 
@@ -140,7 +148,7 @@ def _set_body(message: EmailMessage, email: OutgoingEmail) -> None:
         )
 
 
-def _drop_part_mime_version(part: EmailMessage) -> None:
+def _drop_part_mime_version(part: MIMEPart) -> None:
     # EmailMessage gives every part it creates a MIME-Version header; RFC 2045 4
     # asks for it at the top level only.
     del part["MIME-Version"]
@@ -148,9 +156,9 @@ def _drop_part_mime_version(part: EmailMessage) -> None:
         _drop_part_mime_version(child)
 
 
-def _envelope(*fields: list[str] | None) -> list[str]:
+def _envelope(*fields: list[str]) -> list[str]:
     seen: dict[str, str] = {}
     for values in fields:
-        for addr in addr_specs(values or []):
+        for addr in addr_specs(values):
             seen.setdefault(addr.lower(), addr)
     return list(seen.values())

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.context import AppContext
 from app.db import is_sqlite
@@ -57,22 +57,26 @@ Outcome = Sent | Retry | Failed
 
 def _due(now: datetime) -> Any:
     return or_(
-        and_(SendJob.status == "queued", SendJob.next_attempt_at <= now),
-        and_(SendJob.status == "sending", SendJob.claimed_until < now),
+        and_(col(SendJob.status) == "queued", col(SendJob.next_attempt_at) <= now),
+        and_(col(SendJob.status) == "sending", col(SendJob.claimed_until) < now),
     )
 
 
 def claim_next(ctx: AppContext) -> Claim | None:
     """Take the most overdue job for this process, or None when none is due."""
     now = utcnow()
-    pick = select(SendJob.id).where(_due(now)).order_by(SendJob.next_attempt_at)
-    pick = pick.limit(1)
+    pick = (
+        select(col(SendJob.id))
+        .where(_due(now))
+        .order_by(col(SendJob.next_attempt_at))
+        .limit(1)
+    )
     if not is_sqlite(ctx.engine):
         pick = pick.with_for_update(skip_locked=True)
     token = new_id("clm")
     claim = (
         update(SendJob)
-        .where(SendJob.id == pick.scalar_subquery(), _due(now))
+        .where(col(SendJob.id) == pick.scalar_subquery(), _due(now))
         .values(
             status="sending",
             claimed_until=now + timedelta(seconds=ctx.settings.sender.lease_seconds),
@@ -80,7 +84,7 @@ def claim_next(ctx: AppContext) -> Claim | None:
             attempts=SendJob.attempts + 1,
             updated_at=now,
         )
-        .returning(SendJob.id)
+        .returning(col(SendJob.id))
     )
     with ctx.transaction() as session:
         job_id = session.exec(claim).scalar_one_or_none()
@@ -91,10 +95,14 @@ def seconds_until_due(ctx: AppContext) -> float | None:
     """How long until the next job is due (queued, or a lease running out)."""
     with ctx.session() as session:
         queued = session.exec(
-            select(func.min(SendJob.next_attempt_at)).where(SendJob.status == "queued")
+            select(func.min(col(SendJob.next_attempt_at))).where(
+                col(SendJob.status) == "queued"
+            )
         ).one()
         leased = session.exec(
-            select(func.min(SendJob.claimed_until)).where(SendJob.status == "sending")
+            select(func.min(col(SendJob.claimed_until))).where(
+                col(SendJob.status) == "sending"
+            )
         ).one()
     moments = [m for m in (queued, leased) if m is not None]
     if not moments:
@@ -121,9 +129,9 @@ def _still_held(session: Session, claim: Claim) -> bool:
     result = session.exec(
         update(SendJob)
         .where(
-            SendJob.id == claim.job_id,
-            SendJob.claim_token == claim.token,
-            SendJob.status == "sending",
+            col(SendJob.id) == claim.job_id,
+            col(SendJob.claim_token) == claim.token,
+            col(SendJob.status) == "sending",
         )
         .values(updated_at=utcnow(), claimed_until=None, claim_token=None)
     )
@@ -185,6 +193,6 @@ def add_note(ctx: AppContext, job_id: str, note: str) -> None:
     with ctx.transaction() as session:
         session.exec(
             update(SendJob)
-            .where(SendJob.id == job_id)
+            .where(col(SendJob.id) == job_id)
             .values(note=note, updated_at=utcnow())
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from email.utils import make_msgid
+from typing import cast
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.kit.ids import new_id
 from app.kit.pagination import paginate
 from app.models import Account, SendJob
-from app.sending.schemas import JobLinks, OutgoingEmail, SendJobOut
+from app.sending.schemas import JobLinks, JobStatus, OutgoingEmail, SendJobOut
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def describe(exc: ValidationError) -> str:
 
 
 def get_job(session: Session, job_id: str) -> SendJob:
+    """One send job, or NotFound."""
     job = session.get(SendJob, job_id)
     if job is None:
         raise NotFound(f"no send job with id '{job_id}'; GET /api/outbox lists them")
@@ -87,6 +89,7 @@ def list_jobs(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[SendJob], str | None]:
+    """A page of send jobs, newest first, filtered by account and status."""
     filters = []
     if account_id is not None:
         filters.append(SendJob.account_id == account_id)
@@ -96,13 +99,14 @@ def list_jobs(
 
 
 def to_out(job: SendJob, max_attempts: int) -> SendJobOut:
+    """The job as the API shows it (without bodies or attachments)."""
     message = job.message
     final = job.status in ("sent", "failed")
     return SendJobOut(
         id=job.id,
         account_id=job.account_id,
         invocation_id=job.invocation_id,
-        status=job.status,
+        status=cast(JobStatus, job.status),
         retrying=job.status == "queued" and job.attempts > 0,
         message_id=job.message_id,
         to=message.get("to") or [],

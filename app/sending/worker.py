@@ -57,6 +57,7 @@ class SenderWorker(Worker):
         job, account = self._load(claim.job_id)
         summary = _summary(job, account)
         try:
+            account = self._usable(job, account)
             built = self._build(job, account)
             summary = _built_summary(built, account)
             data = built.data
@@ -73,7 +74,7 @@ class SenderWorker(Worker):
             return
         sent = outbox.Sent(summary, accepted.response, accepted.refused)
         if outbox.finish(self.ctx, claim, sent) and account.sent_folder:
-            self._copy_to_sent(job, account, data)
+            self._copy_to_sent(job, account, account.sent_folder, data)
 
     def _load(self, job_id: str) -> tuple[SendJob, Account | None]:
         with self.ctx.session() as session:
@@ -81,7 +82,7 @@ class SenderWorker(Worker):
             assert job is not None
             return job, session.get(Account, job.account_id)
 
-    def _build(self, job: SendJob, account: Account | None) -> mime.Built:
+    def _usable(self, job: SendJob, account: Account | None) -> Account:
         if job.attempts > len(self.ctx.settings.sender.retry_schedule):
             raise Permanent(
                 f"gave up after {job.attempts - 1} attempts; the last one stopped "
@@ -91,6 +92,9 @@ class SenderWorker(Worker):
             raise Permanent(f"account '{job.account_id}' no longer exists")
         if not account.enabled:
             raise Permanent(f"account '{account.id}' was disabled before sending")
+        return account
+
+    def _build(self, job: SendJob, account: Account) -> mime.Built:
         email = OutgoingEmail.model_validate(job.message)
         original = self._original(email, account)
         sender = mime.Sender(account.email, account.display_name)
@@ -138,11 +142,12 @@ class SenderWorker(Worker):
             error = f"gave up after {job.attempts} attempts: {error}"
         outbox.finish(self.ctx, claim, outbox.Failed(summary, error, response))
 
-    def _copy_to_sent(self, job: SendJob, account: Account, data: bytes) -> None:
+    def _copy_to_sent(
+        self, job: SendJob, account: Account, folder: str, data: bytes
+    ) -> None:
         # The email is sent whatever happens here: a failed copy is only noted.
-        assert account.sent_folder is not None
         try:
-            imap.append_sent(self._login(account, "imap"), account.sent_folder, data)
+            imap.append_sent(self._login(account, "imap"), folder, data)
         except MailServerError as exc:
             logger.warning(
                 "copy to the Sent folder failed",
@@ -151,8 +156,7 @@ class SenderWorker(Worker):
             outbox.add_note(
                 self.ctx,
                 job.id,
-                f"sent, but the copy to folder '{account.sent_folder}' failed: "
-                f"{exc.detail}",
+                f"sent, but the copy to folder '{folder}' failed: {exc.detail}",
             )
 
 

@@ -1,6 +1,7 @@
 """Send through the API, read the email back from the recipients' mailboxes."""
 
 import base64
+import time
 
 from tests.sending.helpers import (
     events,
@@ -139,8 +140,6 @@ def test_missing_sent_folder_leaves_a_note_not_a_failure(
 
 def _wait_note(client, job_id):
     # The note is written just after the job is marked sent.
-    import time
-
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         job = wait_final(client, job_id)
