@@ -112,6 +112,16 @@ def inbox(dovecot: DovecotServer, user: MailUser, folder: str = "INBOX"):
     return dovecot.fetch_all(user.email, user.password, folder)
 
 
+def wait_messages(dovecot: DovecotServer, user: MailUser, folder: str, count: int):
+    """The folder's messages once there are `count` (at most WAIT_SECONDS)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        messages = inbox(dovecot, user, folder)
+        if len(messages) >= count or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.05)
+
+
 def flags(dovecot: DovecotServer, user: MailUser, folder: str) -> list[bytes]:
     """The FLAGS of every message in the folder, read without changing them."""
     with dovecot.imap(user.email, user.password) as client:

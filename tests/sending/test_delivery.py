@@ -10,6 +10,7 @@ from tests.sending.helpers import (
     raw_messages,
     send,
     wait_final,
+    wait_messages,
 )
 
 SUBJECT = "Merci ! Réponse — 日本"
@@ -114,7 +115,8 @@ def test_sent_folder_gets_the_exact_bytes_seen(
     final = wait_final(sending, job["id"])
 
     assert final["status"] == "sent"
-    copies = inbox(dovecot, account.user, "Sent")
+    # The copy is stored just after the job is marked sent.
+    copies = wait_messages(dovecot, account.user, "Sent", 2)
     [smtp_data] = [m.data for m in smtp_relay.messages if to.email in m.rcpt_tos]
     assert copies[-1]["Message-ID"] == job["messageId"]
     assert copies[-1]["Subject"] == SUBJECT
