@@ -12,6 +12,7 @@ from app.kit import templating
 from app.sending.schemas import OutgoingEmail
 
 ROOTS = ("body", "headers", "query")
+FOLD_CASE = ("headers",)
 
 _EMAIL_PARAMS = (
     "accountId",
@@ -121,8 +122,9 @@ def render_action(
 ) -> PlannedEmail | None:
     """Fill one action's parameters from the call; record what is missing or bad."""
     values, missing = _parameter_values(action, data)
+    reported = {m.split(" ", 1)[0] for m in missing}
     missing += [
-        n for n in REQUIRED[action["type"]] if n not in values and n not in missing
+        n for n in REQUIRED[action["type"]] if n not in values and n not in reported
     ]
     if action["type"] == "reply_email" and not _has_reply_target(values):
         missing.append("messageId (or folder and uid)")
@@ -149,16 +151,18 @@ def _parameter_values(
         configured["accountId"] = action["accountId"]
     for name in PARAMETERS[action["type"]]:
         if name in configured:
-            result = templating.render(configured[name], data)
+            result = templating.render(configured[name], data, FOLD_CASE)
             if result.missing:
                 missing.append(f"{name} (no value for {_braces(result.missing)})")
+                values[name] = None
                 continue
             values[name] = result.value
         elif isinstance(body, dict):
             value = _from_body(body, name)
             if value is not _ABSENT:
                 values[name] = value
-    return {k: v for k, v in values.items() if v is not None}, missing
+    present = {k: v for k, v in values.items() if v is not None}
+    return present, missing
 
 
 _ABSENT = object()

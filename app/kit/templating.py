@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +64,17 @@ def check(template: Any, roots: Iterable[str]) -> list[str]:
     return problems
 
 
-def lookup(data: Mapping[str, Any], path: str) -> Any:
-    """The value at dotted `path` (list items by index), or `_MISSING`."""
+def lookup(data: Mapping[str, Any], path: str, fold_case: Collection[str] = ()) -> Any:
+    """The value at dotted `path` (list items by index), or `_MISSING`.
+
+    Under a root named in `fold_case` (e.g. HTTP headers, stored lowercased)
+    the next key is matched in lower case.
+    """
+    parts = path.split(".")
+    if len(parts) > 1 and parts[0] in fold_case:
+        parts[1] = parts[1].lower()
     node: Any = data
-    for part in path.split("."):
+    for part in parts:
         if isinstance(node, Mapping):
             node = node.get(part, _MISSING)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -88,31 +95,36 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def render(template: Any, data: Mapping[str, Any]) -> Rendering:
+def render(
+    template: Any, data: Mapping[str, Any], fold_case: Collection[str] = ()
+) -> Rendering:
     """Render `template` (nested in dicts and lists) against `data`."""
     result = Rendering()
-    result.value = _render(template, data, result.missing)
+    result.value = _Renderer(data, fold_case, result.missing).render(template)
     return result
 
 
-def _render(template: Any, data: Mapping[str, Any], missing: list[str]) -> Any:
-    if isinstance(template, Mapping):
-        return {k: _render(v, data, missing) for k, v in template.items()}
-    if isinstance(template, list):
-        return [_render(v, data, missing) for v in template]
-    if not isinstance(template, str) or "{{" not in template:
-        return template
-    whole = _WHOLE.fullmatch(template)
-    if whole:
-        return _value(whole.group(1), data, missing)
-    return PLACEHOLDER.sub(
-        lambda m: as_text(_value(m.group(1), data, missing)), template
-    )
+@dataclass
+class _Renderer:
+    data: Mapping[str, Any]
+    fold_case: Collection[str]
+    missing: list[str]
 
+    def render(self, template: Any) -> Any:
+        if isinstance(template, Mapping):
+            return {k: self.render(v) for k, v in template.items()}
+        if isinstance(template, list):
+            return [self.render(v) for v in template]
+        if not isinstance(template, str) or "{{" not in template:
+            return template
+        whole = _WHOLE.fullmatch(template)
+        if whole:
+            return self.value(whole.group(1))
+        return PLACEHOLDER.sub(lambda m: as_text(self.value(m.group(1))), template)
 
-def _value(path: str, data: Mapping[str, Any], missing: list[str]) -> Any:
-    value = lookup(data, path)
-    if value is _MISSING:
-        missing.append(path)
-        return None
-    return value
+    def value(self, path: str) -> Any:
+        found = lookup(self.data, path, self.fold_case)
+        if found is _MISSING:
+            self.missing.append(path)
+            return None
+        return found
