@@ -47,9 +47,9 @@ def n8n_webhook(**extra):
     return body
 
 
-def jobs_of(client, invocation_id):
+def jobs_of(app, invocation_id):
     """The send jobs an invocation queued, read from the service's database."""
-    with client.app.state.ctx.session() as session:
+    with app.state.ctx.session() as session:
         query = select(SendJob).where(SendJob.invocation_id == invocation_id)
         return list(session.exec(query))
 

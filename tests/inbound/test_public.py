@@ -29,7 +29,7 @@ def test_zapier_body_queues_one_job_with_that_message(api, hook):
     assert answer.status_code == 202, answer.text
     result = answer.json()
     assert result["status"] == "queued"
-    jobs = jobs_of(api, result["invocationId"])
+    jobs = jobs_of(api.app, result["invocationId"])
     assert [job.id for job in jobs] == result["jobs"]
     assert jobs[0].account_id == hook["actions"][0]["accountId"]
     assert jobs[0].message["subject"] == SUBJECT
@@ -51,7 +51,7 @@ def test_n8n_templated_webhook_renders_body_fields(api, account):
     )
 
     assert answer.status_code == 202, answer.text
-    (job,) = jobs_of(api, answer.json()["invocationId"])
+    (job,) = jobs_of(api.app, answer.json()["invocationId"])
     assert job.message["to"] == ["a@example.com", "b@example.com"]
     assert job.message["subject"] == SUBJECT
     assert job.message["body"] == "Bonjour {{body.secret}}"
@@ -69,7 +69,7 @@ def test_guide_curl_test_body_names_every_missing_field(api, hook):
     detail = answer.json()["detail"]
     assert "to" in detail.split("missing fields: ")[1].split(";")[0].split(", ")
     assert "subject" in detail
-    assert jobs_of(api, None) == []
+    assert jobs_of(api.app, None) == []
 
 
 def test_templated_missing_fields_name_field_and_placeholder(api, account):
@@ -135,7 +135,7 @@ def test_form_encoded_body_works(api, hook):
     )
 
     assert answer.status_code == 202, answer.text
-    (job,) = jobs_of(api, answer.json()["invocationId"])
+    (job,) = jobs_of(api.app, answer.json()["invocationId"])
     assert job.message["to"] == "form@example.com"
     assert job.message["subject"] == SUBJECT
 
@@ -159,7 +159,7 @@ def test_same_idempotency_key_gives_one_job_and_the_same_answer(api, hook):
 
     assert first.status_code == second.status_code == 202
     assert second.json() == first.json()
-    assert len(jobs_of(api, first.json()["invocationId"])) == 1
+    assert len(jobs_of(api.app, first.json()["invocationId"])) == 1
     calls = api.get(f"/api/webhooks/inbound/{hook['id']}/invocations").json()
     assert len(calls["items"]) == 1
     other = api.post(url, headers={**AUTH, "Idempotency-Key": "order-43"}, json=body)
@@ -201,7 +201,7 @@ def test_headers_and_query_placeholders(api, account):
     )
 
     assert answer.status_code == 202, answer.text
-    (job,) = jobs_of(api, answer.json()["invocationId"])
+    (job,) = jobs_of(api.app, answer.json()["invocationId"])
     assert job.message["to"] == "q@example.com"
     assert job.message["subject"] == "Ticket T-7 urgent"
 
@@ -255,7 +255,7 @@ def test_body_action_picks_among_several_and_refuses_a_missing_one(api, account)
         json={"action": "reply_email", "messageId": "<m1@example.com>", "body": "ok"},
     )
     assert reply.status_code == 202, reply.text
-    (job,) = jobs_of(api, reply.json()["invocationId"])
+    (job,) = jobs_of(api.app, reply.json()["invocationId"])
     assert job.message["in_reply_to"]["message_id"] == "<m1@example.com>"
     assert job.message["to"] is None
 
@@ -263,7 +263,7 @@ def test_body_action_picks_among_several_and_refuses_a_missing_one(api, account)
         url, headers=AUTH, json={"action": "reply_email", "folder": "INBOX", "uid": 7}
     )
     assert by_uid.status_code == 202, by_uid.text
-    (job,) = jobs_of(api, by_uid.json()["invocationId"])
+    (job,) = jobs_of(api.app, by_uid.json()["invocationId"])
     assert job.message["in_reply_to"] == {
         "message_id": None,
         "folder": "INBOX",
