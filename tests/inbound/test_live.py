@@ -1,7 +1,6 @@
 """Over real HTTP: client addresses, rate limits, proxies and body size."""
 
 import secrets
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -139,21 +138,12 @@ def test_concurrent_calls_with_one_idempotency_key_queue_one_job(home):
         assert len(jobs_of(svc.app, answers[0][1]["invocationId"])) == 1
 
 
-def _redis_up():
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
 @pytest.mark.redis
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
-def test_redis_storage_shares_one_budget_between_processes(home):
+def test_redis_storage_shares_one_budget_between_processes(home, redis_url):
     settings = settings_for(
         home,
         webhooks={"trustedProxies": ["127.0.0.1"]},
-        rate_limit={"inbound": "3/minute", "storageUri": "redis://127.0.0.1:6379/0"},
+        rate_limit={"inbound": "3/minute", "storageUri": redis_url},
     )
     # A client address of our own, so earlier runs' counts do not interfere.
     client_ip = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
