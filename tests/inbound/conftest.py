@@ -54,6 +54,13 @@ def jobs_of(app, invocation_id):
         return list(session.exec(query))
 
 
+def recipients(value):
+    """Recipients as a list, however the stored message writes them."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 @pytest.fixture
 def account(api):  # noqa: F811
     created = api.post("/api/accounts", json=account_body())

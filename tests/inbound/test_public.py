@@ -2,7 +2,13 @@ import hashlib
 import hmac
 import json
 
-from tests.inbound.conftest import SECRET, guide_webhook, jobs_of, n8n_webhook
+from tests.inbound.conftest import (
+    SECRET,
+    guide_webhook,
+    jobs_of,
+    n8n_webhook,
+    recipients,
+)
 
 AUTH = {"X-Webhook-Secret": SECRET}
 SUBJECT = "Merci ! Réponse — 日本"
@@ -33,7 +39,7 @@ def test_zapier_body_queues_one_job_with_that_message(api, hook):
     assert [job.id for job in jobs] == result["jobs"]
     assert jobs[0].account_id == hook["actions"][0]["accountId"]
     assert jobs[0].message["subject"] == SUBJECT
-    assert jobs[0].message["to"] == "client@example.com"
+    assert recipients(jobs[0].message["to"]) == ["client@example.com"]
     assert jobs[0].message["body"] == "Email automatique"
 
 
@@ -136,7 +142,7 @@ def test_form_encoded_body_works(api, hook):
 
     assert answer.status_code == 202, answer.text
     (job,) = jobs_of(api.app, answer.json()["invocationId"])
-    assert job.message["to"] == "form@example.com"
+    assert recipients(job.message["to"]) == ["form@example.com"]
     assert job.message["subject"] == SUBJECT
 
 
@@ -202,7 +208,7 @@ def test_headers_and_query_placeholders(api, account):
 
     assert answer.status_code == 202, answer.text
     (job,) = jobs_of(api.app, answer.json()["invocationId"])
-    assert job.message["to"] == "q@example.com"
+    assert recipients(job.message["to"]) == ["q@example.com"]
     assert job.message["subject"] == "Ticket T-7 urgent"
 
 
@@ -257,7 +263,7 @@ def test_body_action_picks_among_several_and_refuses_a_missing_one(api, account)
     assert reply.status_code == 202, reply.text
     (job,) = jobs_of(api.app, reply.json()["invocationId"])
     assert job.message["in_reply_to"]["message_id"] == "<m1@example.com>"
-    assert job.message["to"] is None
+    assert recipients(job.message.get("to")) == []
 
     by_uid = api.post(
         url, headers=AUTH, json={"action": "reply_email", "folder": "INBOX", "uid": 7}
