@@ -21,6 +21,15 @@ from app.inbound.ratelimit import limiter_for
 
 router = APIRouter(tags=["webhook"])
 
+DESCRIPTION = """\
+Authenticate with `X-Webhook-Secret: <secret>` or, for webhooks in `hmac` mode,
+`X-Webhook-Signature: <hex HMAC-SHA256 of the raw body, keyed with the secret>`
+(a `sha256=` prefix is accepted). Send JSON or a form; at most
+`webhooks.maxBodyBytes`. `?wait=<seconds>` (up to 30) answers 200 once every
+email is sent, 502 if one failed. A repeated `Idempotency-Key` gets the first
+answer again. Each call is recorded (status, client address, jobs, error; not
+the body)."""
+
 POLL_SECONDS = 0.2
 
 
@@ -28,6 +37,7 @@ POLL_SECONDS = 0.2
     "/webhook/{key:path}",
     operation_id="call_webhook",
     status_code=202,
+    description=DESCRIPTION,
     responses={200: {"description": "With ?wait=: the jobs finished"}},
 )
 async def call_webhook(key: str, request: Request) -> JSONResponse:
