@@ -190,7 +190,7 @@ def _invocation(
     target: Target, call: Call, status_code: int, outcome: str
 ) -> Invocation:
     return Invocation(
-        id=new_id("ivk"),
+        id=new_id("inv"),
         webhook_id=target.id,
         client_ip=call.client_ip,
         status_code=status_code,

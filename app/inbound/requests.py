@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from app.errors import BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from app.inbound.schemas import SECRET_HEADER, SIGNATURE_HEADER
@@ -53,10 +54,13 @@ async def read_capped(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _too_large(limit)
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise _too_large(limit)
+    except ClientDisconnect as exc:
+        raise BadRequest("the connection closed before the body was complete") from exc
     return bytes(body)
 
 
