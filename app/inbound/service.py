@@ -88,11 +88,13 @@ def update_webhook(
     webhook: InboundWebhook,
     data: InboundWebhookUpdate,
 ) -> None:
-    """Apply the fields given; an explicit null path removes the alias."""
+    """Apply the fields given; an explicit null removes the path or description."""
     given = data.model_fields_set
-    for name in ("name", "description", "auth_mode", "enabled"):
-        if name in given and (getattr(data, name) is not None or name == "description"):
+    for name in ("name", "auth_mode", "enabled"):
+        if getattr(data, name) is not None:
             setattr(webhook, name, getattr(data, name))
+    if "description" in given:
+        webhook.description = data.description
     if "path" in given:
         _set_path(session, webhook, data.path)
     if data.actions is not None:

@@ -144,3 +144,22 @@ def test_urls_follow_base_url_and_ids_do_not_change(home):
 def test_admin_routes_need_the_token(api, hook):
     answer = api.get(BASE, headers={"Authorization": "Bearer wrong"})
     assert answer.status_code == 401
+
+
+def test_patch_moves_the_path_and_refuses_a_taken_one(api, account):
+    first = api.post(BASE, json=guide_webhook(account["id"], path="a/one")).json()
+    second = api.post(BASE, json=guide_webhook(account["id"], path="b/two")).json()
+
+    taken = api.patch(f"{BASE}/{second['id']}", json={"path": "/a/one"})
+    moved = api.patch(f"{BASE}/{second['id']}", json={"path": "/c/three/"})
+    served = api.post(
+        "/webhook/c/three",
+        headers={"X-Webhook-Secret": SECRET},
+        json={"to": "a@example.com", "subject": "moved"},
+    )
+
+    assert taken.status_code == 409
+    assert "a/one" in taken.json()["detail"]
+    assert moved.json()["path"] == "c/three"
+    assert served.status_code == 202
+    assert api.get(f"{BASE}/{first['id']}").json()["path"] == "a/one"
