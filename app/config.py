@@ -86,6 +86,9 @@ class SenderSettings(Section):
         default_factory=lambda: [0, 30, 120, 600, 1800, 3600]
     )
     timeout_seconds: float = Field(30, gt=0)
+    # How long a sending process holds a job; past it, another process takes
+    # the job over (the holder is presumed dead). Longer than any one send.
+    lease_seconds: float = Field(600, gt=0)
 
 
 class WorkersSettings(Section):

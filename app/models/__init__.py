@@ -2,6 +2,7 @@
 
 from app.models.account import Account
 from app.models.event import Event
+from app.models.inbound import InboundWebhook, Invocation
 from app.models.outbox import SendJob
 
-__all__ = ["Account", "Event", "SendJob"]
+__all__ = ["Account", "Event", "InboundWebhook", "Invocation", "SendJob"]
