@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from limits import parse_many
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_settings import (
     BaseSettings,
@@ -60,6 +68,18 @@ class ApiSettings(Section):
 class RateLimitSettings(Section):
     inbound: str = "100/minute"
     storage_uri: str = "memory://"
+
+    @field_validator("inbound")
+    @classmethod
+    def _limit_parses(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"'{value}' is not a rate limit; write it like '100/minute' "
+                "or '10/second;1000/day'"
+            ) from exc
+        return value
 
 
 class OutboundSettings(Section):

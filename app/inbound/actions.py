@@ -118,10 +118,21 @@ def select_actions(
 
 
 def render_action(
-    action: dict[str, Any], data: dict[str, Any], prefix: str, problems: RenderProblems
+    action: dict[str, Any],
+    data: dict[str, Any],
+    prefix: str,
+    problems: RenderProblems,
+    default_account_id: str | None = None,
 ) -> PlannedEmail | None:
-    """Fill one action's parameters from the call; record what is missing or bad."""
+    """Fill one action's parameters from the call; record what is missing or bad.
+
+    With no account named anywhere, `default_account_id` (the only account of
+    the service, when there is exactly one) is used.
+    """
     values, missing = _parameter_values(action, data)
+    if "accountId" not in values and default_account_id:
+        values["accountId"] = default_account_id
+        missing = [m for m in missing if not m.startswith("accountId ")]
     reported = {m.split(" ", 1)[0] for m in missing}
     missing += [
         n for n in REQUIRED[action["type"]] if n not in values and n not in reported
@@ -149,9 +160,12 @@ def _parameter_values(
     configured = dict(action["parameters"])
     if action["accountId"] is not None:
         configured["accountId"] = action["accountId"]
+    required = REQUIRED[action["type"]]
     for name in PARAMETERS[action["type"]]:
         if name in configured:
             result = templating.render(configured[name], data, FOLD_CASE)
+            if result.missing and name not in required:
+                continue  # an optional field the call left out: simply absent
             if result.missing:
                 missing.append(f"{name} (no value for {_braces(result.missing)})")
                 values[name] = None

@@ -115,15 +115,24 @@ def execute(ctx: AppContext, target: Target, call: Call) -> Answer:
     return answer
 
 
+def _only_account_id(session: Session) -> str | None:
+    """The id of the service's single enabled account, if it has exactly one."""
+    ids = session.exec(select(Account.id).where(Account.enabled).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
 def _plan(session: Session, target: Target, call: Call) -> list[tuple[Account, Any]]:
     chosen, why_not = action_rules.select_actions(target.actions, call.data["body"])
     if why_not:
         raise ValidationFailed(why_not)
     problems = action_rules.RenderProblems()
     planned = []
+    default_account = _only_account_id(session)
     for index, action in enumerate(chosen):
         prefix = f"actions[{index}]." if len(chosen) > 1 else ""
-        email = action_rules.render_action(action, call.data, prefix, problems)
+        email = action_rules.render_action(
+            action, call.data, prefix, problems, default_account
+        )
         if email is None:
             continue
         account = session.get(Account, email.account_id)

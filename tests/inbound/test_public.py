@@ -4,6 +4,7 @@ import json
 
 from tests.inbound.conftest import (
     SECRET,
+    account_body,
     guide_webhook,
     jobs_of,
     n8n_webhook,
@@ -61,6 +62,37 @@ def test_n8n_templated_webhook_renders_body_fields(api, account):
     assert job.message["to"] == ["a@example.com", "b@example.com"]
     assert job.message["subject"] == SUBJECT
     assert job.message["body"] == "Bonjour {{body.secret}}"
+
+
+def test_n8n_http_request_body_works_with_the_n8n_webhook(api, account):
+    # The guide's n8n node sends neither accountId nor message: the only
+    # account is used and the absent optional body is simply left out.
+    hook = _create(api, n8n_webhook())
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={"X-Webhook-Secret": "votre-secret-identique"},
+        json={"action": "send_email", "to": "dest@example.com", "subject": "Test"},
+    )
+
+    assert answer.status_code == 202, answer.text
+    (job,) = jobs_of(api.app, answer.json()["invocationId"])
+    assert job.account_id == account["id"]
+    assert recipients(job.message["to"]) == ["dest@example.com"]
+    assert job.message["subject"] == "Test"
+    assert job.message.get("body") is None
+
+
+def test_with_several_accounts_a_missing_account_id_is_named(api, account):
+    api.post("/api/accounts", json=account_body("other@example.com"))
+    hook = _create(api, n8n_webhook())
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={"X-Webhook-Secret": "votre-secret-identique"},
+        json={"to": "dest@example.com", "subject": "Test"},
+    )
+
+    assert answer.status_code == 422
+    assert "accountId (no value for {{body.accountId}})" in answer.json()["detail"]
 
 
 def test_guide_curl_test_body_names_every_missing_field(api, hook):
