@@ -275,10 +275,13 @@ class SmtpServer:
         local = [rcpt for rcpt in message.rcpt_tos if self.dovecot.has_user(rcpt)]
         if not local:
             return
+        # LMTP answers once per recipient after DATA (RFC 2033) and smtplib
+        # reads only the first answer, so each recipient gets its own transaction.
         with smtplib.LMTP(
             self.dovecot.host, self.dovecot.lmtp_port, timeout=LMTP_TIMEOUT
         ) as lmtp:
-            lmtp.sendmail(message.mail_from, local, message.data)
+            for rcpt in local:
+                lmtp.sendmail(message.mail_from, [rcpt], message.data)
 
     def _tls_arguments(self) -> dict[str, Any]:
         if self.tls == "none" or self.cert is None:
