@@ -2,6 +2,14 @@
 
 from app.models.account import Account
 from app.models.event import Event
+from app.models.outbound import Delivery, DeliveryAttempt, OutboundWebhook
 from app.models.outbox import SendJob
 
-__all__ = ["Account", "Event", "SendJob"]
+__all__ = [
+    "Account",
+    "Delivery",
+    "DeliveryAttempt",
+    "Event",
+    "OutboundWebhook",
+    "SendJob",
+]
