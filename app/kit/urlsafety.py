@@ -211,10 +211,15 @@ def _check_address(address: IpAddress, host: str, allowed: Sequence[IpNetwork]) 
             raise UnsafeUrl(
                 f"'{host}' ({candidate}) is link-local; webhooks may never reach it"
             )
-    if inner.is_global and address.is_global:
+    if _is_public(address) and _is_public(inner):
         return
     if not (_in_networks(address, allowed) or _in_networks(inner, allowed)):
         raise UnsafeUrl(_refusal(f"'{host}' ({address})", _kind(inner)))
+
+
+def _is_public(address: IpAddress) -> bool:
+    # is_global alone lets multicast through (Python 3.11).
+    return address.is_global and not (address.is_multicast or address.is_reserved)
 
 
 def _check_scheme(

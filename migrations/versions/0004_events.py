@@ -80,7 +80,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     _indexes(
-        "deliveries", "created_at", "event_id", "next_attempt_at", "status", "webhook_id"
+        "deliveries",
+        "created_at",
+        "event_id",
+        "next_attempt_at",
+        "status",
+        "webhook_id",
     )
     op.create_table(
         "delivery_attempts",
