@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from sqlalchemy import or_, update
@@ -21,7 +21,6 @@ from sqlmodel import Session, col, func, select
 
 from app import __version__
 from app.context import AppContext
-from app.db import is_sqlite
 from app.kit.ids import new_id, utcnow
 from app.kit.signing import signature_headers
 from app.kit.urlsafety import UnsafeUrl, parse_networks, resolve_target
@@ -53,7 +52,7 @@ def claim_due(session: Session, limit: int, lease: float) -> list[Claim]:
         .order_by(col(Delivery.next_attempt_at))
         .limit(limit)
     )
-    if not is_sqlite(session.get_bind()):
+    if session.get_bind().dialect.name != "sqlite":
         due = due.with_for_update(skip_locked=True)
     session.exec(  # type: ignore[call-overload]
         update(Delivery)
@@ -118,10 +117,14 @@ class Dispatcher(Worker):
 
     def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)
-        # Attempts still running finish on their own; one cut short leaves
-        # a lease that runs out, and the delivery is attempted again later.
+        # Running attempts get `timeout` to finish; one cut short leaves a
+        # lease that runs out, and the delivery is attempted again later.
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
+        with self._lock:
+            running = set(self._running)
+        _, not_done = wait(running, timeout=timeout)
+        if not not_done:
+            self._client.close()
 
     def _submit(self, claim: Claim) -> None:
         future = self._pool.submit(self.deliver, claim)

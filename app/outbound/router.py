@@ -26,12 +26,12 @@ from app.outbound.schemas import (
 )
 
 router = APIRouter(tags=["outbound"])
-hooks = "/webhooks/outbound"
+HOOKS = "/webhooks/outbound"
 MAX_WAIT_SECONDS = 30.0
 
 
 @router.get(
-    hooks, operation_id="list_outbound_webhooks", response_model=Page[WebhookOut]
+    HOOKS, operation_id="list_outbound_webhooks", response_model=Page[WebhookOut]
 )
 def list_outbound_webhooks(
     limit: int = Query(50, ge=1, le=200),
@@ -44,7 +44,7 @@ def list_outbound_webhooks(
 
 
 @router.post(
-    hooks,
+    HOOKS,
     operation_id="create_outbound_webhook",
     response_model=WebhookCreated,
     status_code=201,
@@ -64,7 +64,7 @@ def create_outbound_webhook(
 
 
 @router.get(
-    hooks + "/{webhook_id}",
+    HOOKS + "/{webhook_id}",
     operation_id="get_outbound_webhook",
     response_model=WebhookOut,
 )
@@ -76,7 +76,7 @@ def get_outbound_webhook(
 
 
 @router.patch(
-    hooks + "/{webhook_id}",
+    HOOKS + "/{webhook_id}",
     operation_id="update_outbound_webhook",
     response_model=WebhookOut,
 )
@@ -94,7 +94,7 @@ def update_outbound_webhook(
 
 
 @router.delete(
-    hooks + "/{webhook_id}", operation_id="delete_outbound_webhook", status_code=204
+    HOOKS + "/{webhook_id}", operation_id="delete_outbound_webhook", status_code=204
 )
 def delete_outbound_webhook(
     webhook_id: str, session: Session = Depends(get_session)
@@ -106,7 +106,7 @@ def delete_outbound_webhook(
 
 
 @router.post(
-    hooks + "/{webhook_id}/rotate-secret",
+    HOOKS + "/{webhook_id}/rotate-secret",
     operation_id="rotate_webhook_secret",
     response_model=SecretOut,
 )
@@ -130,7 +130,7 @@ def rotate_webhook_secret(
 
 
 @router.post(
-    hooks + "/{webhook_id}/reveal-secret",
+    HOOKS + "/{webhook_id}/reveal-secret",
     operation_id="reveal_webhook_secret",
     response_model=SecretOut,
 )
@@ -145,7 +145,7 @@ def reveal_webhook_secret(
 
 
 @router.post(
-    hooks + "/{webhook_id}/test", operation_id="test_webhook", response_model=TestOut
+    HOOKS + "/{webhook_id}/test", operation_id="test_webhook", response_model=TestOut
 )
 def test_webhook(
     webhook_id: str,
@@ -182,7 +182,7 @@ def _wait_for_attempt(ctx: AppContext, delivery_id: str, seconds: float) -> None
 
 
 @router.get(
-    hooks + "/{webhook_id}/deliveries",
+    HOOKS + "/{webhook_id}/deliveries",
     operation_id="list_deliveries",
     response_model=Page[DeliveryOut],
 )
@@ -227,7 +227,7 @@ def resend_failed_deliveries(
     data: ResendFailedIn, session: Session = Depends(get_session)
 ) -> ResendCount:
     """Re-send every failed delivery of a webhook created since a moment."""
-    service.get_webhook(session, data.webhook_id)
+    service.ensure_enabled(service.get_webhook(session, data.webhook_id))
     count = deliveries.resend_failed(session, data.webhook_id, data.since)
     session.commit()
     return ResendCount(count=count)
@@ -243,6 +243,8 @@ def resend_delivery(
 ) -> DeliveryOut:
     """Deliver an event again: a new attempt cycle with the same body and id."""
     delivery = deliveries.get_delivery(session, delivery_id)
+    if delivery.event_type != "webhook.test":
+        service.ensure_enabled(service.get_webhook(session, delivery.webhook_id))
     deliveries.resend_delivery(session, delivery)
     session.commit()
     return deliveries.to_out(session, [delivery])[0]

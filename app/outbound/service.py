@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.config import OutboundSettings
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.kit.ids import new_id, utcnow
 from app.kit.pagination import paginate
 from app.kit.secretbox import SecretBox
@@ -37,6 +37,16 @@ def get_webhook(session: Session, webhook_id: str) -> OutboundWebhook:
             "GET /api/webhooks/outbound lists them"
         )
     return webhook
+
+
+def ensure_enabled(webhook: OutboundWebhook) -> None:
+    """Refuse to queue deliveries for a disabled webhook (they could not go)."""
+    if not webhook.enabled:
+        reason = f" ({webhook.disabled_reason})" if webhook.disabled_reason else ""
+        raise Conflict(
+            f"webhook '{webhook.id}' is disabled{reason}; enable it first with "
+            f'PATCH /api/webhooks/outbound/{webhook.id} {{"enabled": true}}'
+        )
 
 
 def list_webhooks(

@@ -124,6 +124,9 @@ def test_410_disables_the_webhook_with_a_reason(outbound_api, receiver):
     record(outbound_api, "email.sent", {"subject": "second"})
     assert len(deliveries(outbound_api, hook["id"])) == 1
     assert len(server.requests) == 1
+    resend = outbound_api.post(f"/api/deliveries/{delivery['id']}/resend")
+    assert resend.status_code == 409
+    assert '{"enabled": true}' in resend.json()["detail"]
 
 
 def test_retry_after_is_honoured(outbound_api, receiver):
