@@ -89,11 +89,11 @@ def test_sigkill_mid_delivery_loses_nothing(home, receiver):
     with service_process(home, port) as (_, client):
         event_ids = {t["eventId"] for t in tests} | {offline.id}
         answered = wait_for_answered_ids(server, event_ids, timeout=40)
-        listed = client.get(f"/api/webhooks/outbound/{hook['id']}/deliveries").json()
+        listed = wait_until_all_delivered(client, hook["id"], timeout=10)
 
     assert answered == event_ids
-    assert {d["status"] for d in listed["items"]} == {"delivered"}
-    assert {d["eventId"] for d in listed["items"]} == event_ids
+    assert {d["status"] for d in listed} == {"delivered"}
+    assert {d["eventId"] for d in listed} == event_ids
     held = server.requests[:HELD]
     assert {r.header("webhook-id") for r in held} == {t["eventId"] for t in tests}
 
@@ -105,4 +105,15 @@ def wait_for_answered_ids(server, event_ids: set[str], timeout: float) -> set[st
         later = {r.header("webhook-id") for r in server.requests[HELD:]}
         if later >= event_ids or time.monotonic() > deadline:
             return later
+        time.sleep(0.1)
+
+
+def wait_until_all_delivered(client, webhook_id: str, timeout: float) -> list[dict]:
+    """The webhook's deliveries once none is pending (or when time is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        path = f"/api/webhooks/outbound/{webhook_id}/deliveries"
+        items = client.get(path).json()["items"]
+        if all(d["status"] != "pending" for d in items) or time.monotonic() > deadline:
+            return items
         time.sleep(0.1)
