@@ -2,6 +2,7 @@
 
 from app.models.account import Account
 from app.models.event import Event
+from app.models.inbound import InboundWebhook, Invocation
 from app.models.outbound import Delivery, DeliveryAttempt, OutboundWebhook
 from app.models.outbox import SendJob
 
@@ -10,6 +11,8 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "Event",
+    "InboundWebhook",
+    "Invocation",
     "OutboundWebhook",
     "SendJob",
 ]
