@@ -3,6 +3,16 @@
 from app.models.account import Account
 from app.models.event import Event
 from app.models.inbound import InboundWebhook, Invocation
+from app.models.outbound import Delivery, DeliveryAttempt, OutboundWebhook
 from app.models.outbox import SendJob
 
-__all__ = ["Account", "Event", "InboundWebhook", "Invocation", "SendJob"]
+__all__ = [
+    "Account",
+    "Delivery",
+    "DeliveryAttempt",
+    "Event",
+    "InboundWebhook",
+    "Invocation",
+    "OutboundWebhook",
+    "SendJob",
+]

@@ -10,7 +10,6 @@ from sqlmodel import select
 from app.models import Event
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.service import api_client, settings_for
-from tests.support.smtp import ReceivedMessage, SmtpServer
 
 FINAL = ("sent", "failed")
 WAIT_SECONDS = 10.0
@@ -24,29 +23,6 @@ class MailAccount:
     user: MailUser
 
 
-class RelayServer(SmtpServer):
-    """The test SMTP server, handing each recipient its own LMTP transaction.
-
-    smtplib.LMTP.sendmail reads only the first of the per-recipient replies
-    LMTP gives after DATA (RFC 2033 4.2), so one message to several local
-    users would be refused; this delivers to each recipient separately.
-    """
-
-    def _forward(self, message: ReceivedMessage) -> None:
-        if self.dovecot is None:
-            return
-        for rcpt in message.rcpt_tos:
-            if self.dovecot.has_user(rcpt):
-                self.dovecot.deliver(rcpt, message.data, message.mail_from)
-
-
-@pytest.fixture(scope="session")
-def smtp_relay(dovecot):
-    """Plain SMTP with AUTH delivering into `dovecot`, one per test run."""
-    with RelayServer(dovecot) as server:
-        yield server
-
-
 @pytest.fixture
 def sending(home):
     """The service with a short retry schedule: 3 attempts, 0.2 s apart."""
@@ -56,13 +32,14 @@ def sending(home):
 
 
 @pytest.fixture
-def mail_account(sending, dovecot, smtp_relay):
+def mail_account(sending, dovecot, smtp_server):
     """make(**overrides) -> a MailAccount sending through the test SMTP server."""
+    smtp_server.clear()  # the server is shared by the whole run: no stale faults
 
     def make(smtp=None, **overrides) -> MailAccount:
         user = dovecot.new_user("sender")
-        smtp_relay.add_user(user.email, user.password)
-        server = {"host": smtp_relay.host, "port": smtp_relay.port}
+        smtp_server.add_user(user.email, user.password)
+        server = {"host": smtp_server.host, "port": smtp_server.port}
         body = {
             "name": "Support",
             "email": user.email,

@@ -105,7 +105,7 @@ def test_reply_address_and_plain_text_only(sending, mail_account, dovecot):
 
 
 def test_sent_folder_gets_the_exact_bytes_seen(
-    sending, mail_account, dovecot, smtp_relay
+    sending, mail_account, dovecot, smtp_server
 ):
     account = mail_account(sentFolder="Sent")
     dovecot.append(account.user.email, account.user.password, "Sent", _note())
@@ -117,7 +117,7 @@ def test_sent_folder_gets_the_exact_bytes_seen(
     assert final["status"] == "sent"
     # The copy is stored just after the job is marked sent.
     copies = wait_messages(dovecot, account.user, "Sent", 2)
-    [smtp_data] = [m.data for m in smtp_relay.messages if to.email in m.rcpt_tos]
+    [smtp_data] = [m.data for m in smtp_server.messages if to.email in m.rcpt_tos]
     assert copies[-1]["Message-ID"] == job["messageId"]
     assert copies[-1]["Subject"] == SUBJECT
     assert raw_messages(dovecot, account.user, "Sent")[-1] == smtp_data

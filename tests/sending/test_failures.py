@@ -12,11 +12,11 @@ from tests.support.service import api_client, settings_for
 
 
 def test_transient_refusal_is_retried_then_sent(
-    sending, mail_account, dovecot, smtp_relay
+    sending, mail_account, dovecot, smtp_server
 ):
     account = mail_account()
     to = dovecot.new_user("to")
-    smtp_relay.fail_next(451, stage="RCPT")
+    smtp_server.fail_next(451, stage="RCPT")
 
     final = wait_final(sending, send(sending, account, to=to.email, subject="S")["id"])
 
@@ -28,11 +28,11 @@ def test_transient_refusal_is_retried_then_sent(
 
 
 def test_transient_failures_until_the_schedule_runs_out(
-    sending, mail_account, dovecot, smtp_relay
+    sending, mail_account, dovecot, smtp_server
 ):
     account = mail_account()
     to = dovecot.new_user("to")
-    smtp_relay.fail_next(452, stage="DATA", count=3, text="4.3.1 Out of storage")
+    smtp_server.fail_next(452, stage="DATA", count=3, text="4.3.1 Out of storage")
     job = send(sending, account, to=to.email, subject="Never")
 
     final = wait_final(sending, job["id"])
@@ -48,11 +48,11 @@ def test_transient_failures_until_the_schedule_runs_out(
 
 
 def test_permanent_refusal_fails_at_once_with_the_servers_answer(
-    sending, mail_account, dovecot, smtp_relay
+    sending, mail_account, dovecot, smtp_server
 ):
     account = mail_account()
     to = dovecot.new_user("to")
-    smtp_relay.fail_next(550, stage="RCPT", text="5.1.1 no such user")
+    smtp_server.fail_next(550, stage="RCPT", text="5.1.1 no such user")
     job = send(sending, account, to=to.email, bcc="hidden@example.net", subject="X")
 
     final = wait_final(sending, job["id"])
@@ -70,10 +70,10 @@ def test_permanent_refusal_fails_at_once_with_the_servers_answer(
     assert events(sending, "email.sent") == []
 
 
-def test_permanent_refusal_of_the_content(sending, mail_account, dovecot, smtp_relay):
+def test_permanent_refusal_of_the_content(sending, mail_account, dovecot, smtp_server):
     account = mail_account()
     to = dovecot.new_user("to")
-    smtp_relay.fail_next(554, stage="DATA", text="5.7.1 Spam detected")
+    smtp_server.fail_next(554, stage="DATA", text="5.7.1 Spam detected")
 
     final = wait_final(sending, send(sending, account, to=to.email, subject="X")["id"])
 
@@ -113,9 +113,9 @@ def test_unreachable_server_is_retried_as_a_connection_error(
     assert "connection refused" in final["lastError"]
 
 
-def test_a_job_waiting_to_retry_shows_why_and_when(home, mail_account, smtp_relay):
+def test_a_job_waiting_to_retry_shows_why_and_when(home, mail_account, smtp_server):
     settings = settings_for(home, sender={"retry_schedule": [0, 600]})
-    smtp_relay.fail_next(421, stage="MAIL", text="4.7.0 Try later")
+    smtp_server.fail_next(421, stage="MAIL", text="4.7.0 Try later")
     with api_client(settings) as client:
         account = mail_account()
         job = send(client, account, to="a@example.org", subject="Later")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from tests.sending.helpers import RelayServer, inbox, send, wait_final
+from tests.sending.helpers import inbox, send, wait_final
 from tests.support.certs import make_self_signed_cert
+from tests.support.smtp import SmtpServer
 
 MODES = {"starttls": "starttls", "implicit": "ssl"}
 
@@ -15,7 +16,7 @@ def cert(tmp_path_factory):
 
 @pytest.fixture(params=sorted(MODES))
 def tls_relay(request, dovecot, cert):
-    with RelayServer(dovecot, tls=request.param, cert=cert) as server:
+    with SmtpServer(dovecot, tls=request.param, cert=cert) as server:
         yield server, MODES[request.param]
 
 
