@@ -3,5 +3,6 @@
 from app.models.account import Account
 from app.models.event import Event
 from app.models.outbox import SendJob
+from app.models.watch import AccountWatch, WatchedFolder
 
-__all__ = ["Account", "Event", "SendJob"]
+__all__ = ["Account", "AccountWatch", "Event", "SendJob", "WatchedFolder"]
