@@ -181,6 +181,7 @@ def _walk(part: Message, body: _Body, depth: int) -> None:
                 _walk_safely(sub, body, depth + 1)
         return
     text = decode_bytes(_payload_bytes(part), part.get_content_charset())
+    text = text.replace("\r\n", "\n")  # the wire's CRLF; consumers expect \n
     (body.htmls if content_type == "text/html" else body.texts).append(text)
 
 

@@ -44,7 +44,7 @@ def test_plain_message_fields():
     assert data["messageId"] == "<m1@company.com>"
     assert data["inReplyTo"] == "<m0@company.com>"
     assert data["references"] == ["<a@x>", "<m0@company.com>"]
-    assert data["text"] == "Hello team.\r\n"
+    assert data["text"] == "Hello team.\n"
     assert data["textTruncated"] is False
     assert data["attachments"] == []
     assert "html" not in data
@@ -87,7 +87,7 @@ def test_latin1_body_and_raw_utf8_header():
     data = parse(raw)
 
     assert data["subject"] == "Café crème"
-    assert data["text"] == "Voilà l'été\r\n"
+    assert data["text"] == "Voilà l'été\n"
 
 
 def test_unknown_and_wrong_charsets_decode_with_replacement():
