@@ -87,20 +87,31 @@ def fetch(mailbox: BaseMailBox, uids: list[int], *, headers_only: bool) -> list:
     """Messages by UID without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5)."""
     if not uids:
         return []
-    section = "BODY.PEEK[HEADER] BODYSTRUCTURE" if headers_only else "BODY.PEEK[]"
+    section = "BODYSTRUCTURE BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
     uid_set = ",".join(str(u) for u in uids)
-    status, data = mailbox.client.uid(
-        "FETCH", uid_set, f"(UID FLAGS RFC822.SIZE {section})"
-    )
+    items = f"(UID FLAGS RFC822.SIZE {section})"
+    status, data = mailbox.client.uid("FETCH", uid_set, items)
     _check(status, data, "UID FETCH")
     wanted = set(uids)
-    return [m for m in (_fetched(item) for item in data) if m and m.uid in wanted]
+    return [m for m in _responses(data) if m.uid in wanted]
 
 
-def _fetched(item: object) -> Fetched | None:
-    if not isinstance(item, tuple) or len(item) < 2:
-        return None
-    meta, body = item[0], item[1]
+def _responses(data: list) -> list[Fetched]:
+    # imaplib splits each response at its literal: (text before, literal),
+    # then the text after it (which may hold items sent after the body).
+    result = []
+    for index, item in enumerate(data):
+        if not isinstance(item, tuple) or len(item) < 2:
+            continue
+        after = data[index + 1] if index + 1 < len(data) else b""
+        meta = item[0] + (after if isinstance(after, bytes) else b"")
+        fetched = _fetched(meta, item[1])
+        if fetched is not None:
+            result.append(fetched)
+    return result
+
+
+def _fetched(meta: bytes, body: bytes) -> Fetched | None:
     uid = _UID.search(meta)
     if uid is None:
         return None
