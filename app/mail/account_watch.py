@@ -179,9 +179,13 @@ class AccountWatch:
         settings = self.ctx.settings.imap
         status = {"connected": True}
         first_round = True
+        first, *others = self.target.folders
         while not self._stop.is_set():
-            for folder in self.target.folders:
+            for folder in others:
                 self._sync(mailbox, folder)
+            # The first folder last: it stays selected for IDLE, so mail that
+            # arrives after this sync is still reported to this session.
+            self._sync(mailbox, first)
             self._status(**status, idle=False, last_sync_at=utcnow())
             if first_round:
                 watchstate.clear_error(self.ctx, self.account_id, self.holder)
@@ -189,7 +193,6 @@ class AccountWatch:
             if not idle:
                 self._stop.wait(settings.poll_interval_seconds)
                 continue
-            imapio.examine(mailbox, self.target.folders[0])
             self._status(idle=True)
             imapio.wait_for_change(mailbox, self._idle_round(), self._stop)
 

@@ -6,6 +6,7 @@ commands where the exact wire behaviour matters (UID ranges, PEEK, IDLE).
 
 from __future__ import annotations
 
+import imaplib
 import re
 import select
 import ssl
@@ -143,14 +144,18 @@ def wait_for_change(
     a stopping service does not wait for the server.
     """
     client = mailbox.client
+    # EXISTS seen while fetching (or while IDLE starts) means mail came in
+    # after the last search: look again instead of waiting (RFC 3501 7.3.1).
+    if client.untagged_responses.get("EXISTS"):
+        return True
     mailbox.idle.start()
     deadline = time.monotonic() + seconds
-    changed = False
+    changed = bool(client.untagged_responses.get("EXISTS"))
     while not stop.is_set() and not changed:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        if _readable(client.sock, min(IDLE_SLICE_SECONDS, remaining)):
+        if _readable(client, min(IDLE_SLICE_SECONDS, remaining)):
             line = client._get_line()
             # "* OK Still here" keeps the connection alive; anything else
             # (EXISTS, EXPUNGE, FETCH) is a reason to look again.
@@ -161,11 +166,26 @@ def wait_for_change(
     return changed
 
 
-def _readable(sock: object, timeout: float) -> bool:
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+def _readable(client: imaplib.IMAP4, timeout: float) -> bool:
+    # A line may already sit in imaplib's read buffer (it arrived in the same
+    # packet as "+ idling"), where select() on the socket cannot see it.
+    sock = client.sock
+    if _buffered(client) or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
         return True
     readable, _, _ = select.select([sock], [], [], timeout)
     return bool(readable)
+
+
+def _buffered(client: imaplib.IMAP4) -> bool:
+    sock = client.sock
+    previous = sock.gettimeout()
+    sock.settimeout(0)
+    try:
+        return bool(client.file.peek(1))
+    except OSError:
+        return False  # nothing buffered and nothing on the socket yet
+    finally:
+        sock.settimeout(previous)
 
 
 def _check(status: str, data: object, command: str) -> None:

@@ -40,7 +40,7 @@ def flags(dovecot, user, folder="INBOX") -> list[bytes]:
 
 
 def test_list_folders_with_counts(api, mailbox):
-    user, account_id = mailbox
+    _, account_id = mailbox
 
     response = api.get(f"/api/accounts/{account_id}/folders")
 
@@ -179,9 +179,7 @@ def test_unreachable_server_is_502_saying_why(api, dovecot):
 
 def test_wrong_password_is_502_authentication(api, dovecot):
     user = dovecot.new_user()
-    account_id = create_account(
-        api, dovecot, user, password="not-it", enabled=False
-    )
+    account_id = create_account(api, dovecot, user, password="not-it", enabled=False)
 
     response = api.get(f"/api/accounts/{account_id}/folders")
 
