@@ -170,7 +170,8 @@ class AccountWatch:
         mailbox = open_imap(self.target.login)
         self._mailbox = mailbox
         try:
-            self._watch(mailbox, imapio.supports_idle(mailbox))
+            idle = self.ctx.settings.imap.use_idle and imapio.supports_idle(mailbox)
+            self._watch(mailbox, idle)
         finally:
             self._mailbox = None
             _close(mailbox, polite=not self._stop.is_set())

@@ -56,7 +56,7 @@ class WatchSupervisor(Worker):
             if self.stopping:
                 break
             if account_id not in self.watches and account_id not in self.retiring:
-                self._maybe_start(account)
+                self._start_quietly(account)
         if self.retiring:
             return RETIRING_CHECK_SECONDS
         return min(MAX_PASS_SECONDS, self.ctx.settings.imap.lease_seconds / 3)
@@ -65,6 +65,16 @@ class WatchSupervisor(Worker):
         with self.ctx.session() as session:
             query = select(Account).where(col(Account.enabled).is_(True))
             return {a.id: a for a in session.exec(query)}
+
+    def _start_quietly(self, account: Account) -> None:
+        try:
+            self._maybe_start(account)
+        except Exception:
+            # One account that cannot start (say, a password encrypted with
+            # another key) must not keep the others from being watched.
+            logger.exception(
+                "could not start an account watch", extra={"account_id": account.id}
+            )
 
     def _maybe_start(self, account: Account) -> None:
         if not watchstate.acquire_lease(self.ctx, account.id, self.holder):

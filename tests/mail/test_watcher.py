@@ -1,3 +1,5 @@
+import threading
+
 from tests.mail.helpers import (
     IMAP_TIMINGS,
     create_account,
@@ -242,3 +244,72 @@ def test_watch_uses_idle_when_the_server_has_it(home, dovecot):
 
         # With a 10-minute poll interval only IDLE can bring this in.
         wait_received(api.app.state.ctx, account_id, "Pushed")
+
+
+def test_polling_when_idle_is_not_used(home, dovecot):
+    user = dovecot.new_user()
+    with api_client(watching_settings(home, use_idle=False)) as api:
+        account_id = create_account(api, dovecot, user)
+        wait_watching(api, account_id)
+        dovecot.deliver(user.email, message("Polled", user.email))
+        data = wait_received(api.app.state.ctx, account_id, "Polled")
+
+        assert status(api, account_id)["idle"] is False
+    assert data["folder"] == "INBOX"
+
+
+def test_every_watched_folder_is_announced(home, dovecot):
+    user = dovecot.new_user()
+    dovecot.append(user.email, user.password, "Work", message("old work", user.email))
+    with api_client(watching_settings(home)) as api:
+        ctx = api.app.state.ctx
+        account_id = create_account(api, dovecot, user, folders=["INBOX", "Work"])
+        wait_watching(api, account_id, ("INBOX", "Work"))
+
+        dovecot.append(user.email, user.password, "Work", message("w", user.email))
+        dovecot.deliver(user.email, message("i", user.email))
+        work = wait_received(ctx, account_id, "w")
+        inbox = wait_received(ctx, account_id, "i")
+
+        assert received(ctx, account_id, "old work") == []
+    assert (work["folder"], inbox["folder"]) == ("Work", "INBOX")
+
+
+def test_a_missing_folder_is_one_protocol_error(home, dovecot):
+    user = dovecot.new_user()
+    with api_client(watching_settings(home)) as api:
+        ctx = api.app.state.ctx
+        account_id = create_account(api, dovecot, user, folders=["INBOX", "Nope"])
+        current = wait_for("the error state", lambda: status(api, account_id)["error"])
+        wait_for(
+            "another attempt",
+            lambda: status(api, account_id)["lastErrorAt"] != current["since"],
+        )
+
+        errors = events(ctx, "account.error", account_id)
+    assert current["kind"] == "protocol"
+    assert "'Nope'" in current["detail"]
+    assert len(errors) == 1
+
+
+def test_deleting_a_watched_account_stops_its_watch(home, dovecot):
+    user = dovecot.new_user()
+    with api_client(watching_settings(home)) as api:
+        ctx = api.app.state.ctx
+        account_id = create_account(api, dovecot, user)
+        wait_watching(api, account_id)
+
+        assert api.delete(f"/api/accounts/{account_id}").status_code == 204
+        ctx.wake("watcher")
+        wait_for(
+            "the watch thread to end",
+            lambda: (
+                not any(
+                    t.name == f"mm-watch-{account_id}" for t in threading.enumerate()
+                )
+            ),
+        )
+        dovecot.deliver(user.email, message("Too late", user.email))
+
+        assert events(ctx, "email.received", account_id) == []
+        assert events(ctx, "account.error", account_id) == []
