@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from limits import parse_many
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_settings import (
     BaseSettings,
@@ -61,6 +69,18 @@ class RateLimitSettings(Section):
     inbound: str = "100/minute"
     storage_uri: str = "memory://"
 
+    @field_validator("inbound")
+    @classmethod
+    def _limit_parses(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"'{value}' is not a rate limit; write it like '100/minute' "
+                "or '10/second;1000/day'"
+            ) from exc
+        return value
+
 
 class OutboundSettings(Section):
     allowed_networks: list[str] = Field(default_factory=list)
@@ -90,6 +110,9 @@ class SenderSettings(Section):
         default_factory=lambda: [0, 30, 120, 600, 1800, 3600]
     )
     timeout_seconds: float = Field(30, gt=0)
+    # How long a sending process holds a job; past it, another process takes
+    # the job over (the holder is presumed dead). Longer than any one send.
+    lease_seconds: float = Field(600, gt=0)
 
 
 class WorkersSettings(Section):

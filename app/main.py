@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(api_router())
-    app.include_router(webhook_router)
+    if ctx.settings.webhooks.enabled:
+        app.include_router(webhook_router)
     _add_public_routes(app)
     _add_docs(app)
     trusted = ctx.settings.webhooks.trusted_proxies

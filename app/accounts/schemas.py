@@ -17,6 +17,12 @@ DEFAULT_PORTS = {
 }
 
 
+def _one_line(value: str | None) -> str | None:
+    if value is not None and any(c in value for c in "\r\n\0"):
+        raise ValueError("must be one line: no CR, LF or NUL characters")
+    return value
+
+
 class ServerIn(ApiInput):
     host: str = Field(min_length=1, max_length=255)
     port: int | None = Field(None, ge=1, le=65535, description="Default by security")
@@ -52,6 +58,8 @@ class AccountCreate(ApiInput):
     sent_folder: str | None = Field(None, max_length=200)
     enabled: bool = True
 
+    _single_lines = field_validator("name", "display_name", "email")(_one_line)
+
 
 class AccountUpdate(ApiInput):
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -64,6 +72,8 @@ class AccountUpdate(ApiInput):
     folders: list[str] | None = Field(None, max_length=50)
     sent_folder: str | None = Field(None, max_length=200)
     enabled: bool | None = None
+
+    _single_lines = field_validator("name", "display_name", "email")(_one_line)
 
 
 class ServerOut(ApiModel):

@@ -2,7 +2,16 @@
 
 from app.models.account import Account
 from app.models.event import Event
+from app.models.inbound import InboundWebhook, Invocation
 from app.models.outbox import SendJob
 from app.models.watch import AccountWatch, WatchedFolder
 
-__all__ = ["Account", "AccountWatch", "Event", "SendJob", "WatchedFolder"]
+__all__ = [
+    "Account",
+    "AccountWatch",
+    "Event",
+    "InboundWebhook",
+    "Invocation",
+    "SendJob",
+    "WatchedFolder",
+]

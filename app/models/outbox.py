@@ -22,9 +22,15 @@ class SendJob(SQLModel, table=True):
     message_id: str = Field(max_length=998)
     attempts: int = 0
     next_attempt_at: datetime = created_at_field()
+    # The lease of the process sending it; an expired lease means that process
+    # died mid-send and another may take the job.
     claimed_until: datetime | None = None
+    claim_token: str | None = Field(default=None, max_length=40)
     last_error: str | None = None
     smtp_response: str | None = None
+    # Recipients refused while others accepted the email: address → reply.
+    refused: dict[str, str] = json_field()
+    note: str | None = None
     sent_at: datetime | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -39,8 +39,13 @@ def upgrade() -> None:
             "next_attempt_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False
         ),
         sa.Column("claimed_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column(
+            "claim_token", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
+        ),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("smtp_response", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("refused", sa.JSON(), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

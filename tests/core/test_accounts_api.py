@@ -100,3 +100,15 @@ def test_malformed_cursor_is_a_400(api):
 
     assert response.status_code == 400
     assert "nextCursor" in response.json()["detail"]
+
+
+def test_display_name_with_a_line_break_is_refused(api):
+    response = api.post(
+        "/api/accounts", json=_account_body(displayName="Me\r\nBcc: evil@example.com")
+    )
+
+    assert response.status_code == 422
+    assert (
+        "display_name" in response.json()["detail"]
+        or "displayName" in (response.json()["detail"])
+    )

@@ -56,3 +56,13 @@ def test_malformed_json_names_the_file_and_line(home):
 
     assert str(home / "config.json") in str(info.value)
     assert "line 2" in str(info.value)
+
+
+def test_unparsable_rate_limit_is_refused_at_start(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_RATE_LIMIT__INBOUND", "lots")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "rateLimit.inbound" in str(info.value)
+    assert "100/minute" in str(info.value)

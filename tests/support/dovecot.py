@@ -246,6 +246,9 @@ class DovecotServer:
     def has_user(self, address: str) -> bool:
         return address in self._users
 
+    def password_of(self, address: str) -> str | None:
+        return self._users.get(address)
+
     def new_user(self, prefix: str = "user") -> MailUser:
         """Create a login with an address no other test uses."""
         number = next(self._user_numbers)
@@ -291,7 +294,7 @@ class DovecotServer:
             if status != "OK":
                 raise DovecotError(f"SELECT {folder} failed: {data!r}")
             _, found = client.uid("SEARCH", "ALL")
-            return [_fetch_one(client, uid) for uid in found[0].split()]
+            return [_fetch_one(client, uid.decode()) for uid in found[0].split()]
 
     def client_ssl_context(self) -> ssl.SSLContext:
         """A verifying client context that trusts this server's certificate."""
@@ -411,9 +414,9 @@ def _quote(folder: str) -> str:
     return f'"{escaped}"'
 
 
-def _fetch_one(client: imaplib.IMAP4, uid: bytes) -> Message:
+def _fetch_one(client: imaplib.IMAP4, uid: str) -> Message:
     status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
     if status != "OK":
-        raise DovecotError(f"FETCH {uid!r} failed: {data!r}")
+        raise DovecotError(f"FETCH {uid} failed: {data!r}")
     raw = next(part[1] for part in data if isinstance(part, tuple))
     return email.message_from_bytes(raw, policy=email.policy.default)

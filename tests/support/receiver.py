@@ -197,7 +197,7 @@ class _RecordingHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         for _ in range(MAX_CHUNKS):
             size_line = self.rfile.readline(MAX_CHUNK_LINE)
             size = int(size_line.split(b";")[0].strip() or b"0", 16)

@@ -53,10 +53,10 @@ class _Fault:
 
 
 class _Authenticator:
-    """Checks AUTH PLAIN / LOGIN credentials against the server's user dict."""
+    """Checks AUTH PLAIN / LOGIN credentials with the owning server."""
 
-    def __init__(self, users: dict[str, str]) -> None:
-        self.users = users
+    def __init__(self, owner: "SmtpServer") -> None:
+        self.owner = owner
 
     def __call__(
         self,
@@ -70,7 +70,7 @@ class _Authenticator:
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8", "replace")
         password = auth_data.password.decode("utf-8", "replace")
-        if login in self.users and self.users[login] == password:
+        if self.owner.accepts_login(login, password):
             return AuthResult(success=True, auth_data=login)
         return AuthResult(success=False, handled=False)
 
@@ -139,8 +139,10 @@ class _Handler:
 class SmtpServer:
     """SMTP with AUTH on 127.0.0.1 that hands every message to Dovecot over LMTP.
 
-    Recipients that are Dovecot users get the message in their INBOX; every
-    accepted transaction is kept in ``messages`` either way.
+    Logins are those in ``users`` plus, like at a real mail provider, every
+    Dovecot user with the same password. Recipients that are Dovecot users get
+    the message in their INBOX; every accepted transaction is kept in
+    ``messages`` either way.
     """
 
     host = LOOPBACK
@@ -180,7 +182,7 @@ class SmtpServer:
             hostname=self.host,
             port=self.port,
             server_hostname="localhost",
-            authenticator=_Authenticator(self.users),
+            authenticator=_Authenticator(self),
             **self._tls_arguments(),
         )
         controller.start()
@@ -207,6 +209,11 @@ class SmtpServer:
 
     def add_user(self, login: str, password: str) -> None:
         self.users[login] = password
+
+    def accepts_login(self, login: str, password: str) -> bool:
+        if login in self.users:
+            return self.users[login] == password
+        return self.dovecot is not None and self.dovecot.password_of(login) == password
 
     def fail_next(
         self,
@@ -268,10 +275,13 @@ class SmtpServer:
         local = [rcpt for rcpt in message.rcpt_tos if self.dovecot.has_user(rcpt)]
         if not local:
             return
+        # LMTP answers once per recipient after DATA (RFC 2033) and smtplib
+        # reads only the first answer, so each recipient gets its own transaction.
         with smtplib.LMTP(
             self.dovecot.host, self.dovecot.lmtp_port, timeout=LMTP_TIMEOUT
         ) as lmtp:
-            lmtp.sendmail(message.mail_from, local, message.data)
+            for rcpt in local:
+                lmtp.sendmail(message.mail_from, [rcpt], message.data)
 
     def _tls_arguments(self) -> dict[str, Any]:
         if self.tls == "none" or self.cert is None:

@@ -117,6 +117,13 @@ def test_smtp_message_lands_in_dovecot_with_utf8_subject(dovecot, smtp_server, s
     ]
 
 
+def test_smtp_accepts_dovecot_logins_as_a_provider_would(dovecot, smtp_server):
+    user = dovecot.new_user()
+    smtp_login(smtp_server, user.email, user.password).quit()
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        smtp_login(smtp_server, user.email, "wrong").quit()
+
+
 def test_smtp_refuses_wrong_password_and_anonymous_mail(smtp_server, sender):
     with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
         smtp_login(smtp_server, sender[0], "wrong").quit()

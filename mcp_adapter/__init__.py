@@ -1,0 +1,1 @@
+"""MCP adapter: turns MCP tool calls into Mailing Manager REST calls."""

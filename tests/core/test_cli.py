@@ -1,0 +1,128 @@
+"""The `mailing-manager` command, run as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.service import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(home, *args, stdin=None, env=None, timeout=60):
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("MAILING_MANAGER_")
+    }
+    environment.update(MAILING_MANAGER_HOME=str(home), PYTHONPATH=str(ROOT))
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def test_help_lists_the_commands(tmp_path):
+    result = run_cli(tmp_path, "--help")
+
+    assert result.returncode == 0
+    for command in ("server", "init", "token", "db", "accounts", "mcp", "worker"):
+        assert command in result.stdout
+    assert run_cli(tmp_path, "accounts", "add", "--help").returncode == 0
+
+
+def test_init_then_token(tmp_path):
+    init = run_cli(tmp_path, "init")
+    token = run_cli(tmp_path, "token")
+
+    assert init.returncode == 0, init.stderr
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["webhooks"]["port"] == 3100
+    stored = (tmp_path / "api-token").read_text().strip()
+    assert token.stdout.strip() == stored
+    assert stored not in init.stdout + init.stderr
+    assert (tmp_path / "api-token").stat().st_mode & 0o777 == 0o600
+
+
+def test_bad_config_stops_with_the_key_and_file(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"webhooks": {"port": "x"}}))
+
+    result = run_cli(tmp_path, "server")
+
+    assert result.returncode == 2
+    assert "webhooks.port" in result.stderr
+    assert str(tmp_path / "config.json") in result.stderr
+
+
+def test_accounts_add_reads_the_password_from_stdin(tmp_path):
+    added = run_cli(
+        tmp_path,
+        "accounts",
+        "add",
+        "--name",
+        "Work",
+        "--email",
+        "me@example.com",
+        "--imap-host",
+        "127.0.0.1",
+        "--smtp-host",
+        "127.0.0.1",
+        "--imap-security",
+        "none",
+        "--smtp-security",
+        "none",
+        "--password-stdin",
+        stdin="pa55-word\n",
+    )
+    listed = run_cli(tmp_path, "accounts", "list")
+
+    assert added.returncode == 0, added.stderr
+    account_id = added.stdout.strip()
+    assert account_id.startswith("acc_")
+    assert f"{account_id}\tWork\tme@example.com" in listed.stdout
+    assert "pa55-word" not in added.stdout + added.stderr + listed.stdout
+
+
+def test_server_starts_on_sqlite_with_no_config_and_says_where(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILING_MANAGER_")}
+    env.update(MAILING_MANAGER_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "server", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = _wait_for_health(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+
+    assert health == {"status": "ok", "version": health["version"]}
+    assert (tmp_path / "mailing-manager.db").exists()
+    assert f"listening on http://127.0.0.1:{port}" in output
+    assert str(tmp_path / "api-token") in output
+    assert (tmp_path / "api-token").read_text().strip() not in output
+
+
+def _wait_for_health(url: str) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(url, timeout=2).json()
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -1,0 +1,207 @@
+"""The send API refuses bad input with a 422 naming every bad field, and queues
+nothing; queue_email (used by inbound webhook actions) checks the same."""
+
+import base64
+
+import pytest
+from sqlmodel import select
+
+from app.models import Account, SendJob
+from app.sending.schemas import OutgoingEmail
+from app.sending.service import AccountDisabled, InvalidEmail, queue_email
+from tests.support.service import api_client, settings_for
+
+ACCOUNT = {
+    "name": "Support",
+    "email": "support@example.com",
+    "displayName": "Équipe Support",
+    "imap": {"host": "127.0.0.1", "port": 1143, "security": "none", "password": "p"},
+    "smtp": {"host": "127.0.0.1", "port": 1025, "security": "none", "password": "p"},
+}
+
+
+@pytest.fixture
+def api(home):
+    """The API without workers: these tests look at what gets queued."""
+    with api_client(settings_for(home, workers={"enabled": False})) as client:
+        yield client
+
+
+@pytest.fixture
+def account_id(api):
+    return api.post("/api/accounts", json=ACCOUNT).json()["id"]
+
+
+def _send(api, account_id, **fields):
+    body = {"to": "client@example.org", "subject": "Hello", "body": "Hi"} | fields
+    return api.post(f"/api/accounts/{account_id}/send", json=body)
+
+
+def _queued(api):
+    return api.get("/api/outbox").json()["items"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"subject": "Hello\r\nBcc: victim@example.net"}, "subject"),
+        ({"subject": "Hello\nX-Spam: yes"}, "subject"),
+        ({"to": "Client <client@example.org>\r\nBcc: victim@example.net"}, "to"),
+        ({"cc": ["ok@example.org", "evil@example.org\nBcc: x@example.net"]}, "cc"),
+        ({"replyTo": "Name\r\n <a@example.org>"}, "replyTo"),
+        ({"headers": {"X-Campaign": "spring\r\nBcc: victim@example.net"}}, "headers"),
+    ],
+)
+def test_line_breaks_in_header_fields_are_refused(api, account_id, fields, named):
+    response = _send(api, account_id, **fields)
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "ValidationError"
+    assert response.json()["detail"].startswith(f"{named}:")
+    assert "single line" in response.json()["detail"]
+    assert _queued(api) == []
+
+
+def test_line_breaks_in_a_header_name_are_refused(api, account_id):
+    response = _send(api, account_id, headers={"X-Bad\r\nBcc": "x@example.net"})
+
+    assert response.status_code == 422
+    assert "'X-Bad\\r\\nBcc' is not a header name" in response.json()["detail"]
+    assert _queued(api) == []
+
+
+def test_every_bad_field_is_named_at_once(api, account_id):
+    response = _send(
+        api,
+        account_id,
+        to=["not-an-address", "fine@example.org"],
+        cc="a@example.org b@example.org",
+        subject="two\nlines",
+        headers={"From": "ceo@example.com", "Message-ID": "<x@y>", "X:Y": "v"},
+        attachments=[{"filename": "a.pdf", "content": "%%%not base64%%%"}],
+    )
+
+    detail = response.json()["detail"]
+    assert response.status_code == 422
+    assert "to: 'not-an-address' is not an email address" in detail.replace(
+        "Value error, ", ""
+    )
+    assert "cc:" in detail
+    assert "subject:" in detail
+    assert "'From' is set by the service" in detail
+    assert "'Message-ID' is set by the service" in detail
+    assert "'X:Y' is not a header name" in detail
+    assert "attachments.0.content: Value error, content is not valid base64" in detail
+    assert _queued(api) == []
+
+
+@pytest.mark.parametrize(
+    "header", ["Bcc", "to", "DATE", "Content-Type", "Resent-From", "Sender"]
+)
+def test_headers_the_service_sets_are_refused(api, account_id, header):
+    response = _send(api, account_id, headers={header: "x@example.org"})
+
+    assert response.status_code == 422
+    assert f"'{header}' is set by the service" in response.json()["detail"]
+
+
+def test_missing_recipient_and_subject_are_named(api, account_id):
+    response = api.post(f"/api/accounts/{account_id}/send", json={"body": "Hi"})
+
+    assert response.status_code == 422
+    assert "missing to (or cc or bcc) and subject" in response.json()["detail"]
+
+
+def test_attachment_content_type_must_be_a_type(api, account_id):
+    content = base64.b64encode(b"data").decode()
+    attachment = {"filename": "a", "contentType": "pdf", "content": content}
+
+    response = _send(api, account_id, attachments=[attachment])
+
+    assert response.status_code == 422
+    assert "attachments.0.contentType" in response.json()["detail"].replace(
+        "content_type", "contentType"
+    )
+
+
+def test_a_valid_email_is_queued_with_its_message_id(api, account_id):
+    response = _send(
+        api, account_id, to=["Zoé <zoe@example.org>", "b@example.org"], cc=""
+    )
+
+    job = response.json()
+    assert response.status_code == 202
+    assert job["status"] == "queued"
+    assert job["to"] == ["Zoé <zoe@example.org>", "b@example.org"]
+    assert job["cc"] == []
+    assert job["messageId"].startswith("<") and job["messageId"].endswith(
+        "@example.com>"
+    )
+    assert job["links"]["self"] == f"/api/outbox/{job['id']}"
+    assert api.get(job["links"]["self"]).json()["messageId"] == job["messageId"]
+
+
+def test_unknown_account_is_404(api):
+    response = _send(api, "acc_missing")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+
+
+def test_disabled_account_is_refused(api, account_id):
+    api.patch(f"/api/accounts/{account_id}", json={"enabled": False})
+
+    response = _send(api, account_id)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "AccountDisabled"
+    assert "enabled" in response.json()["detail"]
+    assert _queued(api) == []
+
+
+def test_unknown_job_is_404(api):
+    response = api.get("/api/outbox/job_missing")
+
+    assert response.status_code == 404
+    assert "GET /api/outbox" in response.json()["detail"]
+
+
+def test_outbox_lists_by_account_and_status(api, account_id):
+    other = api.post("/api/accounts", json=ACCOUNT | {"name": "Other"}).json()["id"]
+    mine = _send(api, account_id).json()["id"]
+    _send(api, other)
+
+    listed = api.get("/api/outbox", params={"accountId": account_id}).json()
+    failed = api.get("/api/outbox", params={"status": "failed"}).json()
+    bad = api.get("/api/outbox", params={"status": "lost"})
+
+    assert [job["id"] for job in listed["items"]] == [mine]
+    assert failed["items"] == []
+    assert bad.status_code == 422
+
+
+def test_queue_email_checks_emails_built_without_validation(api, account_id):
+    ctx = api.app.state.ctx
+    forged = OutgoingEmail.model_construct(
+        to=["a@example.org"], subject="Hi\r\nBcc: victim@example.net", headers={}
+    )
+    with ctx.session() as session:
+        account = session.get(Account, account_id)
+
+        with pytest.raises(InvalidEmail) as caught:
+            queue_email(session, account, forged)
+
+        assert caught.value.status_code == 422
+        assert caught.value.detail.startswith("subject: must be a single line")
+        assert session.exec(select(SendJob)).all() == []
+
+
+def test_queue_email_refuses_a_disabled_account(api, account_id):
+    ctx = api.app.state.ctx
+    email = OutgoingEmail(to="a@example.org", subject="Hi")
+    with ctx.session() as session:
+        account = session.get(Account, account_id)
+        account.enabled = False
+
+        with pytest.raises(AccountDisabled):
+            queue_email(session, account, email)
