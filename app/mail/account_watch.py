@@ -177,22 +177,21 @@ class AccountWatch:
             _close(mailbox, polite=not self._stop.is_set())
 
     def _watch(self, mailbox: BaseMailBox, idle: bool) -> None:
-        settings = self.ctx.settings.imap
-        status = {"connected": True}
         first_round = True
         first, *others = self.target.folders
         while not self._stop.is_set():
-            for folder in others:
-                self._sync(mailbox, folder)
+            more = [self._sync(mailbox, folder) for folder in others]
             # The first folder last: it stays selected for IDLE, so mail that
             # arrives after this sync is still reported to this session.
-            self._sync(mailbox, first)
-            self._status(**status, idle=False, last_sync_at=utcnow())
+            more.append(self._sync(mailbox, first))
+            self._status(connected=True, idle=False, last_sync_at=utcnow())
             if first_round:
                 watchstate.clear_error(self.ctx, self.account_id, self.holder)
                 first_round = False
+            if any(more):
+                continue  # a backlog: keep fetching before waiting
             if not idle:
-                self._stop.wait(settings.poll_interval_seconds)
+                self._stop.wait(self.ctx.settings.imap.poll_interval_seconds)
                 continue
             self._status(idle=True)
             imapio.wait_for_change(mailbox, self._idle_round(), self._stop)
@@ -206,18 +205,21 @@ class AccountWatch:
     def _status(self, **values: object) -> None:
         watchstate.set_status(self.ctx, self.account_id, self.holder, **values)
 
-    def _sync(self, mailbox: BaseMailBox, folder: str) -> None:
+    def _sync(self, mailbox: BaseMailBox, folder: str) -> bool:
+        """Announce new mail in `folder`; True when more is left for a next pass."""
         where = imapio.examine(mailbox, folder)
         saved = watchstate.folder_position(self.ctx, self.account_id, folder)
         if saved is None or saved.uidvalidity != where.uidvalidity:
             self._rebaseline(folder, saved is not None, where)
-            return
+            return False
         if where.uidnext - 1 <= saved.last_uid:
-            return
-        for uid in imapio.uids_above(mailbox, saved.last_uid)[:MAX_MESSAGES_PER_PASS]:
+            return False
+        uids = imapio.uids_above(mailbox, saved.last_uid)
+        for uid in uids[:MAX_MESSAGES_PER_PASS]:
             if self._stop.is_set():
-                return
+                return False
             self._announce(mailbox, saved, uid)
+        return len(uids) > MAX_MESSAGES_PER_PASS
 
     def _rebaseline(
         self, folder: str, known: bool, where: imapio.FolderPosition

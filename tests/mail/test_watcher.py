@@ -1,5 +1,6 @@
 import threading
 
+from app.mail import account_watch
 from tests.mail.helpers import (
     IMAP_TIMINGS,
     create_account,
@@ -313,3 +314,21 @@ def test_deleting_a_watched_account_stops_its_watch(home, dovecot):
 
         assert events(ctx, "email.received", account_id) == []
         assert events(ctx, "account.error", account_id) == []
+
+
+def test_a_backlog_is_fetched_in_passes_without_waiting(home, dovecot, monkeypatch):
+    monkeypatch.setattr(account_watch, "MAX_MESSAGES_PER_PASS", 2)
+    user = dovecot.new_user()
+    settings = watching_settings(home, poll_interval_seconds=600)
+    with api_client(settings) as api:
+        account_id = create_account(api, dovecot, user)
+        wait_watching(api, account_id)
+    for n in range(5):
+        dovecot.deliver(user.email, message(f"backlog {n}", user.email))
+
+    with api_client(settings) as api:
+        ctx = api.app.state.ctx
+        wait_received(ctx, account_id, "backlog 4")
+
+        subjects = [e.data["subject"] for e in events(ctx, "email.received")]
+    assert subjects == [f"backlog {n}" for n in range(5)]
