@@ -6,6 +6,7 @@ environment with `__` between levels (`MAILING_MANAGER_WEBHOOKS__BASE_URL`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -92,6 +93,25 @@ class OutboundSettings(Section):
     concurrency: int = Field(8, ge=1, le=64)
     disable_after_hours: float = Field(120, gt=0)
     rotation_grace_hours: float = Field(24, ge=0)
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"'{network}' is not a network like '127.0.0.0/8' or '10.1.2.3'"
+                ) from exc
+        return value
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule(cls, value: list[float]) -> list[float]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("give at least one delay in seconds, none negative")
+        return value
 
 
 class ImapSettings(Section):
