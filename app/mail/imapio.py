@@ -7,12 +7,14 @@ commands where the exact wire behaviour matters (UID ranges, PEEK, IDLE).
 from __future__ import annotations
 
 import imaplib
+import io
 import re
 import select
 import ssl
 import threading
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from imap_tools import BaseMailBox
 from imap_tools.utils import encode_folder
@@ -50,13 +52,12 @@ class Fetched:
 def examine(mailbox: BaseMailBox, folder: str) -> FolderPosition:
     """Open `folder` read-only (EXAMINE: flags cannot change) and say where it is."""
     client = mailbox.client
-    status, data = client.select(encode_folder(folder), True)
+    status, data = client.select(encode_folder(folder).decode("ascii"), True)
     if status != "OK":
         if not mailbox.folder.exists(folder):
             raise FolderMissing(folder)
         raise CommandFailed(f"EXAMINE {folder} failed: {_text(data)}")
-    mailbox.folder._current_folder = folder
-    values = {}
+    values: dict[str, int | None] = {}
     for key in ("UIDVALIDITY", "UIDNEXT", "EXISTS"):
         _, found = client.response(key)
         values[key] = int(found[-1]) if found and found[-1] else None
@@ -64,7 +65,7 @@ def examine(mailbox: BaseMailBox, folder: str) -> FolderPosition:
         # RFC 3501 requires both in the SELECT answer; STATUS is the fallback.
         values.update(mailbox.folder.status(folder, ["UIDVALIDITY", "UIDNEXT"]))
     return FolderPosition(
-        values["UIDVALIDITY"], values["UIDNEXT"], values["EXISTS"] or 0
+        values["UIDVALIDITY"] or 0, values["UIDNEXT"] or 1, values["EXISTS"] or 0
     )
 
 
@@ -181,7 +182,7 @@ def _buffered(client: imaplib.IMAP4) -> bool:
     previous = sock.gettimeout()
     sock.settimeout(0)
     try:
-        return bool(client.file.peek(1))
+        return bool(cast(io.BufferedReader, client.file).peek(1))
     except OSError:
         return False  # nothing buffered and nothing on the socket yet
     finally:

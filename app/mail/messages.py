@@ -11,6 +11,7 @@ import imaplib
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 
 from imap_tools import AND, BaseMailBox
 from imap_tools.errors import ImapToolsError
@@ -60,7 +61,8 @@ def list_folders(ctx: AppContext, account: Account) -> list[FolderOut]:
     with _mailbox(ctx, account) as mailbox:
         result = []
         for info in mailbox.folder.list():
-            out = FolderOut(name=info.name, delimiter=info.delim, flags=info.flags)
+            flags = list(info.flags)
+            out = FolderOut(name=info.name, delimiter=info.delim, flags=flags)
             if not _NO_SELECT & {f.lower() for f in info.flags}:
                 counts = mailbox.folder.status(info.name, ["MESSAGES", "UNSEEN"])
                 out.messages = counts.get("MESSAGES")
@@ -71,7 +73,7 @@ def list_folders(ctx: AppContext, account: Account) -> list[FolderOut]:
 
 def search_criteria(query: MessageSearch) -> str:
     """IMAP SEARCH criteria; imap-tools quotes every user value."""
-    params: dict[str, object] = {}
+    params: dict[str, Any] = {}
     for name, key in (("from_", "from_"), ("to", "to"), ("subject", "subject")):
         value = getattr(query, name)
         if value:
@@ -138,18 +140,15 @@ def list_messages(
 
 def _summary(folder: str, item: imapio.Fetched) -> MessageSummary:
     head = parsing.envelope(parsing.load(item.data))
-    return MessageSummary(
-        uid=item.uid,
-        folder=folder,
-        message_id=head["messageId"],
-        from_=head["from"],
-        from_name=head["fromName"],
-        to=head["to"],
-        subject=head["subject"],
-        date=head["date"],
-        seen="\\Seen" in item.flags,
-        size=item.size,
-        has_attachments=bool(_ATTACHMENT.search(item.meta)),
+    return MessageSummary.model_validate(
+        {
+            **head,
+            "uid": item.uid,
+            "folder": folder,
+            "seen": "\\Seen" in item.flags,
+            "size": item.size,
+            "hasAttachments": bool(_ATTACHMENT.search(item.meta)),
+        }
     )
 
 

@@ -154,10 +154,11 @@ def _payload_bytes(part: Message) -> bytes:
 def _attachment(part: Message, filename: str | None) -> dict[str, Any]:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
-        inner = part.get_payload()
-        data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-        if filename is None and isinstance(inner, list) and inner:
-            subject = header_text(inner[0], "Subject")
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        data = inner.as_bytes() if isinstance(inner, Message) else b""
+        if filename is None and isinstance(inner, Message):
+            subject = header_text(inner, "Subject")
             filename = f"{subject or 'message'}.eml"
     else:
         data = _payload_bytes(part)

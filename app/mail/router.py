@@ -56,16 +56,18 @@ def list_messages(
 ) -> MessagePage:
     """List or search messages in a folder, newest first, without marking them seen."""
     account = get_account(session, account_id)
-    query = MessageSearch(
-        folder=folder,
-        from_=from_,
-        to=to,
-        subject=subject,
-        text=text,
-        since=since,
-        unseen=unseen,
-        cursor=cursor,
-        limit=limit,
+    query = MessageSearch.model_validate(
+        {
+            "folder": folder,
+            "from": from_,
+            "to": to,
+            "subject": subject,
+            "text": text,
+            "since": since,
+            "unseen": unseen,
+            "cursor": cursor,
+            "limit": limit,
+        }
     )
     return messages.list_messages(ctx, account, query)
 

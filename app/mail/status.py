@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlmodel import Session, col, select
 
 from app.kit.ids import utcnow
@@ -44,7 +46,10 @@ def account_status(session: Session, account: Account) -> AccountStatus:
     )
 
 
-def _state(account: Account, watch: AccountWatch, held: bool) -> str:
+State = Literal["disabled", "connecting", "ok", "error"]
+
+
+def _state(account: Account, watch: AccountWatch, held: bool) -> State:
     if not account.enabled:
         return "disabled"
     if watch.error_kind:
