@@ -119,6 +119,10 @@ class ImapSettings(Section):
     idle_seconds: float = Field(25 * 60, gt=0, le=29 * 60)
     max_text_bytes: int = Field(256 * 1024, ge=1024)
     include_html: bool = False
+    use_idle: bool = True
+    timeout_seconds: float = Field(30, gt=0, le=300)
+    reconnect_max_seconds: float = Field(300, gt=0)
+    lease_seconds: float = Field(60, gt=0)
 
 
 class SenderSettings(Section):

@@ -40,6 +40,7 @@ def create_account(
     """Add a mail account; its passwords are stored encrypted."""
     account = service.create_account(session, ctx.box, data)
     session.commit()
+    ctx.wake("watcher")
     return service.to_out(account)
 
 
@@ -66,11 +67,14 @@ def update_account(
 
 @router.delete("/{account_id}", operation_id="delete_account", status_code=204)
 def delete_account(
-    account_id: str, session: Session = Depends(get_session)
+    account_id: str,
+    session: Session = Depends(get_session),
+    ctx: AppContext = Depends(get_ctx),
 ) -> Response:
     """Remove an account and stop watching it."""
     service.delete_account(session, service.get_account(session, account_id))
     session.commit()
+    ctx.wake("watcher")
     return Response(status_code=204)
 
 

@@ -5,9 +5,11 @@ from app.models.event import Event
 from app.models.inbound import InboundWebhook, Invocation
 from app.models.outbound import Delivery, DeliveryAttempt, OutboundWebhook
 from app.models.outbox import SendJob
+from app.models.watch import AccountWatch, WatchedFolder
 
 __all__ = [
     "Account",
+    "AccountWatch",
     "Delivery",
     "DeliveryAttempt",
     "Event",
@@ -15,4 +17,5 @@ __all__ = [
     "Invocation",
     "OutboundWebhook",
     "SendJob",
+    "WatchedFolder",
 ]

@@ -1,0 +1,1 @@
+from tests.support.fixtures import api, home  # noqa: F401
