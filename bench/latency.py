@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.dovecot import DovecotServer  # noqa: E402
-from tests.support.receiver import HttpReceiver  # noqa: E402
-from tests.support.service import live_service, settings_for  # noqa: E402
-from tests.support.smtp import SmtpServer  # noqa: E402
+from tests.support.dovecot import DovecotServer
+from tests.support.receiver import HttpReceiver
+from tests.support.service import live_service, settings_for
+from tests.support.smtp import SmtpServer
 
 WAIT_SECONDS = 20.0
 
