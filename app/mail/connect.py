@@ -6,6 +6,7 @@ own `MailServerError` kinds, each with a message that says what to check.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import smtplib
@@ -78,7 +79,11 @@ def open_imap(login: ServerLogin) -> BaseMailBox:
     except Exception as exc:
         raise translate("IMAP", login, exc) from exc
     try:
-        mailbox.login(login.username, login.password, initial_folder=None)
+        if _is_ascii(login.username, login.password):
+            mailbox.login(login.username, login.password, initial_folder=None)
+        else:
+            # LOGIN takes ASCII only; SASL PLAIN carries UTF-8 (RFC 4616).
+            mailbox.login_utf8(login.username, login.password, initial_folder=None)
     except Exception as exc:
         _close_quietly(mailbox)
         raise translate("IMAP", login, exc, during_login=True) from exc
@@ -112,11 +117,27 @@ def open_smtp(login: ServerLogin) -> smtplib.SMTP:
     if not login.username:
         return client
     try:
-        client.login(login.username, login.password)
+        if _is_ascii(login.username, login.password):
+            client.login(login.username, login.password)
+        else:
+            _auth_plain_utf8(client, login.username, login.password)
     except Exception as exc:
         _close_quietly(client)
         raise translate("SMTP", login, exc, during_login=True) from exc
     return client
+
+
+def _is_ascii(*values: str) -> bool:
+    return all(value.isascii() for value in values)
+
+
+def _auth_plain_utf8(client: smtplib.SMTP, username: str, password: str) -> None:
+    """AUTH PLAIN with UTF-8 credentials, which smtplib encodes as ASCII only."""
+    client.ehlo_or_helo_if_needed()
+    token = b"\0" + username.encode() + b"\0" + password.encode()
+    code, text = client.docmd("AUTH", "PLAIN " + base64.b64encode(token).decode())
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, text)
 
 
 def _smtp_client(login: ServerLogin) -> smtplib.SMTP:
