@@ -246,13 +246,13 @@ def accounts_add(
 @accounts_app.command("list")
 def accounts_list() -> None:
     """List accounts: id, name, email."""
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from app.models import Account
 
     ctx = _context()
     with Session(ctx.engine) as session:
-        for account in session.exec(select(Account).order_by(Account.created_at)):
+        for account in session.exec(select(Account).order_by(col(Account.created_at))):
             typer.echo(f"{account.id}\t{account.name}\t{account.email}")
 
 

@@ -88,7 +88,7 @@ class OutboundSettings(Section):
     require_https: bool = True
     timeout_seconds: float = Field(15, gt=0, le=120)
     retry_schedule: list[float] = Field(
-        default_factory=lambda: [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+        default_factory=lambda: [0.0, 5, 300, 1800, 7200, 18000, 36000, 36000]
     )
     concurrency: int = Field(8, ge=1, le=64)
     disable_after_hours: float = Field(120, gt=0)
@@ -127,7 +127,7 @@ class ImapSettings(Section):
 
 class SenderSettings(Section):
     retry_schedule: list[float] = Field(
-        default_factory=lambda: [0, 30, 120, 600, 1800, 3600]
+        default_factory=lambda: [0.0, 30, 120, 600, 1800, 3600]
     )
     timeout_seconds: float = Field(30, gt=0)
     # How long a sending process holds a job; past it, another process takes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import Session
 
@@ -65,7 +66,7 @@ def create_account(session: Session, box: SecretBox, data: AccountCreate) -> Acc
 
 def _server_columns(
     protocol: str, server: ServerIn, email: str, box: SecretBox
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return {
         f"{protocol}_host": server.host,
         f"{protocol}_port": server.port or DEFAULT_PORTS[protocol][server.security],
