@@ -28,6 +28,7 @@ def require_token(
     given = credentials.credentials.encode("utf-8")
     if not hmac.compare_digest(given, ctx.api_token.encode("utf-8")):
         raise Unauthorized(
-            "invalid API token; `mailing-manager token` prints the current one",
+            "invalid API token; `mailing-manager token` prints the current one "
+            "(run it with the same MAILING_MANAGER_HOME as the server)",
             headers={"WWW-Authenticate": "Bearer"},
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -79,7 +80,10 @@ def server(
 
 
 def _print_locations(settings: Settings, token_file: Path) -> None:
+    from app.kit.secretbox import KEY_FILE_NAME
+
     config = settings.config_file
+    key_file = settings.home / KEY_FILE_NAME
     listen = f"http://{settings.webhooks.host}:{settings.webhooks.port}"
     lines = [
         f"Mailing Manager {__version__} listening on {listen}",
@@ -88,6 +92,8 @@ def _print_locations(settings: Settings, token_file: Path) -> None:
         f"  database:  {_safe_url(settings.database_url)}",
         f"  API token: {token_file if not settings.api.token else 'from config'}"
         " (`mailing-manager token` prints it)",
+        f"  key:       {key_file if not settings.secret_key else 'from config'}"
+        " (encrypts stored passwords and secrets: back it up)",
         f"  webhooks:  {settings.webhooks.base_url}/webhook/<id>",
     ]
     typer.echo("\n".join(lines), err=True)
@@ -106,7 +112,7 @@ def init() -> None:
     from app.kit.secretbox import load_or_create_key
 
     settings = _settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = settings.config_file
     if config.exists():
         typer.echo(f"kept existing {config}")
@@ -121,10 +127,20 @@ def init() -> None:
 
 @app.command()
 def token() -> None:
-    """Print the API token (made on first use if none is configured)."""
-    from app.context import api_token
+    """Print the API token that the server of this MAILING_MANAGER_HOME accepts."""
+    from app.context import api_token, token_path
 
-    typer.echo(api_token(_settings()))
+    settings = _settings()
+    path = token_path(settings.home)
+    if not settings.api.token and not path.exists():
+        typer.echo(
+            f"error: no API token in {settings.home} yet. Start the server once "
+            "(`mailing-manager server`) or run `mailing-manager init`; if the "
+            "server runs with another MAILING_MANAGER_HOME, set the same here.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(api_token(settings))
 
 
 @db_app.command("upgrade")
@@ -193,6 +209,12 @@ def accounts_add(
     smtp_port: Annotated[int | None, typer.Option()] = None,
     smtp_security: Annotated[str, typer.Option(help="ssl, starttls or none")] = "ssl",
     username: Annotated[str | None, typer.Option(help="Login (default: email)")] = None,
+    display_name: Annotated[
+        str | None, typer.Option(help="Name shown in From, e.g. 'Support Team'")
+    ] = None,
+    sent_folder: Annotated[
+        str | None, typer.Option(help="IMAP folder that keeps a copy of sent mail")
+    ] = None,
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -219,6 +241,8 @@ def accounts_add(
         data = AccountCreate(
             name=name,
             email=email,
+            display_name=display_name,
+            sent_folder=sent_folder,
             imap={
                 "host": imap_host,
                 "port": imap_port,
@@ -280,4 +304,6 @@ def accounts_test(account_id: str) -> None:
 
 
 def main() -> None:
+    # The home holds the database (mail content), key and token: owner only.
+    os.umask(0o077)
     app()

@@ -6,6 +6,7 @@ environment with `__` between levels (`MAILING_MANAGER_WEBHOOKS__BASE_URL`).
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import os
@@ -117,7 +118,8 @@ class OutboundSettings(Section):
 class ImapSettings(Section):
     poll_interval_seconds: float = Field(60, gt=0)
     idle_seconds: float = Field(25 * 60, gt=0, le=29 * 60)
-    max_text_bytes: int = Field(256 * 1024, ge=1024)
+    # Small enough for receivers with a 100 kB body limit (Express's default).
+    max_text_bytes: int = Field(64 * 1024, ge=1024)
     include_html: bool = False
     use_idle: bool = True
     timeout_seconds: float = Field(30, gt=0, le=300)
@@ -235,12 +237,25 @@ class _SnakeEnvSource(PydanticBaseSettingsSource):
                 continue
             path = key[len(ENV_PREFIX) :].lower().split("__")
             if path[0] not in Settings.model_fields:
-                continue  # other tools share the prefix (MAILING_MANAGER_URL, ...)
+                # Other tools share the prefix (MAILING_MANAGER_URL, ..._TOKEN),
+                # but a nested name can only be meant for this service.
+                if len(path) > 1:
+                    raise ConfigError(_unknown_variable(key, path[0]))
+                continue
             node = result
             for part in path[:-1]:
                 node = node.setdefault(part, {})
             node[path[-1]] = _parse_env_value(raw)
         return result
+
+
+def _unknown_variable(name: str, section: str) -> str:
+    close = difflib.get_close_matches(section, list(Settings.model_fields), n=1)
+    hint = ""
+    if close:
+        rest = name[len(ENV_PREFIX) + len(section) :]
+        hint = f"; did you mean {ENV_PREFIX}{close[0].upper()}{rest}?"
+    return f"unknown setting in the environment: {name}{hint}"
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -268,6 +283,23 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for err in exc.errors():
             loc = err["loc"]
-            where = _env_name(loc) if _env_name(loc) in os.environ else str(path)
-            problems.append(f"  {_key_name(loc)}: {err['msg']} (set in {where})")
+            from_env = _env_name(loc) in os.environ
+            where = _env_name(loc) if from_env else str(path)
+            message = f"  {_key_name(loc)}: {err['msg']}{_hint(err, from_env)}"
+            problems.append(f"{message} (set in {where})")
         raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from exc
+
+
+def _hint(err: Any, from_env: bool) -> str:
+    """A suggestion for the two mistakes people make most: typos and lists."""
+    if err["type"] == "extra_forbidden":
+        *parents, name = err["loc"]
+        model: Any = Settings
+        for part in parents:
+            model = model.model_fields[_camel_to_snake(str(part))].annotation
+        known = [to_camel(field) for field in model.model_fields]
+        close = difflib.get_close_matches(to_camel(str(name)), known, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
+    if err["type"] == "list_type" and from_env:
+        return """; write lists as JSON, e.g. '["127.0.0.0/8"]'"""
+    return ""

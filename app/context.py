@@ -67,7 +67,7 @@ class AppContext:
 
 def build_context(settings: Settings) -> AppContext:
     """Create the home directory, key, token and engine; migrate the schema."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     box = SecretBox(load_or_create_key(settings.home, secret))
     engine = db.make_engine(settings.database_url)

@@ -14,6 +14,10 @@ from tests.support.service import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _usual_umask() -> None:
+    os.umask(0o022)  # what most shells give: files readable by everyone
+
+
 def run_cli(home, *args, stdin=None, env=None, timeout=60):
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("MAILING_MANAGER_")
@@ -22,6 +26,7 @@ def run_cli(home, *args, stdin=None, env=None, timeout=60):
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
+        preexec_fn=_usual_umask,
         input=stdin,
         capture_output=True,
         text=True,
@@ -40,9 +45,19 @@ def test_help_lists_the_commands(tmp_path):
     assert run_cli(tmp_path, "accounts", "add", "--help").returncode == 0
 
 
+def test_token_before_any_start_says_how_to_get_one(tmp_path):
+    result = run_cli(tmp_path / "home", "token")
+
+    assert result.returncode == 1
+    assert "mailing-manager init" in result.stderr
+    assert "MAILING_MANAGER_HOME" in result.stderr
+    assert not (tmp_path / "home" / "api-token").exists()
+
+
 def test_init_then_token(tmp_path):
-    init = run_cli(tmp_path, "init")
-    token = run_cli(tmp_path, "token")
+    init = run_cli(tmp_path / "home", "init")
+    token = run_cli(tmp_path / "home", "token")
+    tmp_path = tmp_path / "home"
 
     assert init.returncode == 0, init.stderr
     config = json.loads((tmp_path / "config.json").read_text())
@@ -51,6 +66,9 @@ def test_init_then_token(tmp_path):
     assert token.stdout.strip() == stored
     assert stored not in init.stdout + init.stderr
     assert (tmp_path / "api-token").stat().st_mode & 0o777 == 0o600
+    # Everything in the home is private, whatever the caller's umask.
+    assert tmp_path.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "config.json").stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_config_stops_with_the_key_and_file(tmp_path):
@@ -98,6 +116,7 @@ def test_server_starts_on_sqlite_with_no_config_and_says_where(tmp_path):
     env.update(MAILING_MANAGER_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "server", "--port", str(port)],
+        preexec_fn=_usual_umask,
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -111,7 +130,8 @@ def test_server_starts_on_sqlite_with_no_config_and_says_where(tmp_path):
         output, _ = process.communicate(timeout=20)
 
     assert health == {"status": "ok", "version": health["version"]}
-    assert (tmp_path / "mailing-manager.db").exists()
+    assert (tmp_path / "mailing-manager.db").stat().st_mode & 0o777 == 0o600
+    assert str(tmp_path / "secret.key") in output
     assert f"listening on http://127.0.0.1:{port}" in output
     assert str(tmp_path / "api-token") in output
     assert (tmp_path / "api-token").read_text().strip() not in output

@@ -66,3 +66,39 @@ def test_unparsable_rate_limit_is_refused_at_start(home, monkeypatch):
 
     assert "rateLimit.inbound" in str(info.value)
     assert "100/minute" in str(info.value)
+
+
+def test_misspelt_nested_variable_is_refused_with_a_suggestion(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_WEBHOOK__BASE_URL", "https://x.example")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "MAILING_MANAGER_WEBHOOK__BASE_URL" in str(info.value)
+    assert "did you mean MAILING_MANAGER_WEBHOOKS__BASE_URL" in str(info.value)
+
+
+def test_variables_of_other_tools_sharing_the_prefix_are_ignored(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_URL", "http://127.0.0.1:3100")
+    monkeypatch.setenv("MAILING_MANAGER_TOKEN", "mm_x")
+
+    assert load_settings().webhooks.port == 3100
+
+
+def test_misspelt_file_key_gets_a_suggestion(home):
+    (home / "config.json").write_text(json.dumps({"webhooks": {"baseUrll": "x"}}))
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "webhooks.baseUrll" in str(info.value)
+    assert "did you mean 'baseUrl'" in str(info.value)
+
+
+def test_list_given_as_plain_text_says_to_write_json(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_OUTBOUND__ALLOWED_NETWORKS", "127.0.0.0/8")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "write lists as JSON" in str(info.value)
