@@ -81,7 +81,16 @@ def parse_body(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return {}
     text = _utf8(raw)
-    return _parse_json(text) if is_json else _parse_form(text)
+    if is_json or _looks_like_json_object(text):
+        # `curl -d '{…}'` without a Content-Type header sends JSON labelled as a
+        # form; no real form body starts with "{" and ends with "}".
+        return _parse_json(text)
+    return _parse_form(text)
+
+
+def _looks_like_json_object(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.startswith("{") and stripped.endswith("}")
 
 
 def _utf8(raw: bytes) -> str:

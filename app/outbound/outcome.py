@@ -58,8 +58,10 @@ def load_job(session: Session, box: SecretBox, claim: Claim) -> Job | None:
         webhook_id=webhook.id,
         url=webhook.url,
         secrets=signing_secrets(box, webhook),
-        # A test may check a disabled endpoint before it is enabled again.
-        sendable=webhook.enabled or event.type == TEST_EVENT,
+        # A test may check a disabled endpoint before it is enabled again, but
+        # only its first attempt: disabling a webhook stops its retries too.
+        sendable=webhook.enabled
+        or (event.type == TEST_EVENT and delivery.attempts == 0),
         disabled_reason=webhook.disabled_reason,
     )
 

@@ -178,6 +178,18 @@ def test_form_encoded_body_works(api, hook):
     assert job.message["subject"] == SUBJECT
 
 
+def test_json_sent_as_a_form_like_curl_d_does_is_read_as_json(api, hook):
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+        content=json.dumps({"to": "curl@example.com", "subject": SUBJECT}).encode(),
+    )
+
+    assert answer.status_code == 202, answer.text
+    (job,) = jobs_of(api.app, answer.json()["invocationId"])
+    assert recipients(job.message["to"]) == ["curl@example.com"]
+
+
 def test_path_alias_serves_the_same_webhook(api, hook):
     body = {"to": "p@example.com", "subject": "by path"}
     for path in ("automation/send-email", "automation/send-email/"):

@@ -123,6 +123,29 @@ def test_deliveries_of_a_disabled_webhook_fail_unsent(ctx, receiver):
     assert server.requests == []
 
 
+def test_a_test_event_is_tried_once_on_a_disabled_webhook_not_retried(ctx, receiver):
+    server = receiver([500])
+    webhook_id = add_webhook(ctx, server.url_for("/x"))
+    with ctx.transaction() as session:
+        session.get(OutboundWebhook, webhook_id).enabled = False
+        record_event(session, "webhook.test", {"n": 1}, webhook_id=webhook_id)
+    dispatcher = Dispatcher(ctx)
+
+    for _ in range(2):
+        with ctx.session() as session:
+            session.exec(select(Delivery)).one().next_attempt_at = utcnow()
+            session.commit()
+            [claim] = claim_due(session, 1, lease=60)
+        dispatcher.deliver(claim)
+    dispatcher.stop()
+
+    with ctx.session() as session:
+        delivery = session.get(Delivery, claim.delivery_id)
+    assert len(server.requests) == 1
+    assert delivery.status == "failed"
+    assert "disabled" in delivery.last_error
+
+
 def test_a_target_no_longer_allowed_is_refused_at_delivery(home, receiver):
     server = receiver()
     allowed = build_context(settings_for(home, outbound=FAST_OUTBOUND))
