@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from app.kit.lines import RULE, header_has_line_break
 from app.kit.schema import ApiInput, ApiModel
 
 Security = Literal["ssl", "starttls", "none"]
@@ -18,8 +19,9 @@ DEFAULT_PORTS = {
 
 
 def _one_line(value: str | None) -> str | None:
-    if value is not None and any(c in value for c in "\r\n\0"):
-        raise ValueError("must be one line: no CR, LF or NUL characters")
+    # The display name and email are written into the From header.
+    if value is not None and header_has_line_break(value):
+        raise ValueError(f"must be one line, encoded words included: {RULE}")
     return value
 
 

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
 from app.kit import templating
+from app.kit.lines import RULE, has_line_break
 from app.sending.schemas import OutgoingEmail
 
 ROOTS = ("body", "headers", "query")
@@ -34,7 +35,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "send_email": ("accountId", "to", "subject"),
     "reply_email": ("accountId",),
 }
-# Values that end up in a header line: a CR or LF would start a new header.
+# Values that end up in a header line: a line break would start a new header.
 ONE_LINE = ("to", "cc", "bcc", "replyTo", "subject", "messageId", "folder")
 
 
@@ -143,7 +144,7 @@ def render_action(
     bad_lines = [n for n in ONE_LINE if _has_line_break(values.get(n))]
     bad_lines += [f"headers.{h}" for h in _bad_header_names(values.get("headers"))]
     problems.invalid += [
-        f"{prefix}{n} contains a line break (CR or LF); header values must be one line"
+        f"{prefix}{n} contains a line break; header values must be one line: {RULE}"
         for n in bad_lines
     ]
     if missing or bad_lines:
@@ -199,14 +200,14 @@ def _has_reply_target(values: dict[str, Any]) -> bool:
 def _has_line_break(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_line_break(v) for v in value)
-    return isinstance(value, str) and ("\r" in value or "\n" in value)
+    return isinstance(value, str) and has_line_break(value)
 
 
 def _bad_header_names(headers: Any) -> list[str]:
     if not isinstance(headers, dict):
         return []
     return [
-        str(k)
+        str(k).encode("unicode_escape").decode("ascii")
         for k, v in headers.items()
         if _has_line_break(str(k)) or _has_line_break(v)
     ]

@@ -15,8 +15,9 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from typing import Protocol
 
+from app.kit.lines import RULE, has_line_break, header_has_line_break
+
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
-LINE_BREAKS = ("\r", "\n", "\0")
 # RFC 5322 3.6.8: field-name = 1*ftext, printable US-ASCII except ":".
 FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")
 MIME_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
@@ -54,20 +55,23 @@ class HasContent(Protocol):
 
 
 def single_line(value: str) -> str:
-    """Refuse CR, LF and NUL: in a header they would start a new header."""
-    if any(c in value for c in LINE_BREAKS):
-        raise ValueError(
-            "must be a single line: CR, LF and NUL characters are not allowed"
-        )
+    """Refuse line breaks and NUL: in a header they would start a new header."""
+    if has_line_break(value):
+        raise ValueError(f"must be a single line: {RULE}")
+    return value
+
+
+def header_text(value: str) -> str:
+    """A single line, also once its RFC 2047 encoded words are decoded."""
+    if header_has_line_break(value):
+        raise ValueError(f"must be a single line, encoded words included: {RULE}")
     return value
 
 
 def parse_addresses(value: str) -> list[Address]:
     """Parse one header-style address list ('A <a@x.org>, b@y.org')."""
-    if any(c in value for c in LINE_BREAKS):
-        raise ValueError(
-            f"{value!r} must be a single line: CR, LF and NUL are not allowed"
-        )
+    if has_line_break(value):
+        raise ValueError(f"{value!r} must be a single line: {RULE}")
     try:
         header = policy.default.header_factory("to", value)
     except (HeaderParseError, IndexError, ValueError) as exc:
@@ -84,6 +88,10 @@ def parse_addresses(value: str) -> list[Address]:
 
 
 def _check_addr_spec(address: Address, given: str) -> None:
+    if has_line_break(address.display_name):
+        raise ValueError(
+            f"{given!r}: the name must be a single line, encoded words included: {RULE}"
+        )
     if not address.username or not DOMAIN.fullmatch(address.domain or ""):
         raise ValueError(
             f"{given!r} is not an email address; write it as a@example.com or "
@@ -133,11 +141,10 @@ def extra_headers(headers: dict[str, str]) -> dict[str, str]:
                 f"{name!r} is set by the service; use the matching field "
                 "(to, cc, bcc, replyTo, subject, inReplyTo) instead"
             )
-        if any(c in value for c in LINE_BREAKS):
-            problems.append(
-                f"the value of '{shown}' must be a single line: CR, LF and NUL "
-                "characters are not allowed"
-            )
+        try:
+            header_text(value)
+        except ValueError as exc:
+            problems.append(f"the value of '{shown}' {exc}")
     if problems:
         raise ValueError("; ".join(problems))
     return headers
@@ -145,7 +152,7 @@ def extra_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def content_type(value: str) -> str:
     """'type/subtype' (parameters allowed, then ignored), lowercased."""
-    single_line(value)
+    header_text(value)
     match = CONTENT_TYPE.fullmatch(value.strip())
     if not match:
         raise ValueError(

@@ -26,7 +26,7 @@ class Attachment(ApiInput):
     @field_validator("filename")
     @classmethod
     def _filename(cls, value: str) -> str:
-        return checks.single_line(value)
+        return checks.header_text(value)
 
     @field_validator("content_type")
     @classmethod
@@ -96,7 +96,7 @@ class OutgoingEmail(ApiInput):
     @field_validator("subject")
     @classmethod
     def _subject(cls, value: str | None) -> str | None:
-        return None if value is None else checks.single_line(value)
+        return None if value is None else checks.header_text(value)
 
     @field_validator("headers")
     @classmethod
