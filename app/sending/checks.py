@@ -63,8 +63,11 @@ def single_line(value: str) -> str:
 
 def header_text(value: str) -> str:
     """A single line, also once its RFC 2047 encoded words are decoded."""
+    single_line(value)
     if header_has_line_break(value):
-        raise ValueError(f"must be a single line, encoded words included: {RULE}")
+        raise ValueError(
+            f"must be a single line, encoded words (=?...?=) once decoded too: {RULE}"
+        )
     return value
 
 
@@ -90,7 +93,8 @@ def parse_addresses(value: str) -> list[Address]:
 def _check_addr_spec(address: Address, given: str) -> None:
     if has_line_break(address.display_name):
         raise ValueError(
-            f"{given!r}: the name must be a single line, encoded words included: {RULE}"
+            f"{given!r}: the name must be a single line, encoded words (=?...?=) "
+            f"once decoded too: {RULE}"
         )
     if not address.username or not DOMAIN.fullmatch(address.domain or ""):
         raise ValueError(

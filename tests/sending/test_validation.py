@@ -62,6 +62,106 @@ def test_line_breaks_in_header_fields_are_refused(api, account_id, fields, named
     assert _queued(api) == []
 
 
+# Every line break str.splitlines() knows besides CR and LF; the email package
+# refuses all of them in a header value, so they must be refused before queueing.
+OTHER_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
+# (the field the 422 names, the request fields with the character `c` in it)
+ONE_LINE_FIELDS = [
+    ("subject", lambda c: {"subject": f"Hello{c}Bcc: victim@example.net"}),
+    ("to", lambda c: {"to": f"Cli{c}Bcc: ent <client@example.org>"}),
+    ("cc", lambda c: {"cc": [f"A{c}B <a@example.org>"]}),
+    ("bcc", lambda c: {"bcc": f"A{c}B <a@example.org>"}),
+    ("replyTo", lambda c: {"replyTo": f"A{c}B <a@example.org>"}),
+    ("headers", lambda c: {"headers": {"X-Campaign": f"a{c}Bcc: x@example.net"}}),
+    (
+        "attachments.0.filename",
+        lambda c: {"attachments": [{"filename": f"a{c}b.pdf", "content": "eA=="}]},
+    ),
+    (
+        "attachments.0.contentType",
+        lambda c: {
+            "attachments": [
+                {
+                    "filename": "a.pdf",
+                    "contentType": f"text/plain{c}",
+                    "content": "eA==",
+                }
+            ]
+        },
+    ),
+    ("inReplyTo.messageId", lambda c: {"inReplyTo": {"messageId": f"<a{c}b@x.org>"}}),
+]
+
+
+def _jobs(api):
+    with api.app.state.ctx.session() as session:
+        return session.exec(select(SendJob)).all()
+
+
+@pytest.mark.parametrize(("named", "fields"), ONE_LINE_FIELDS)
+@pytest.mark.parametrize("char", OTHER_BREAKS, ids=ascii)
+def test_every_kind_of_line_break_is_refused(api, account_id, named, fields, char):
+    response = _send(api, account_id, **fields(char))
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "ValidationError"
+    assert response.json()["detail"].startswith(f"{named}:")
+    assert "must be a single line" in response.json()["detail"]
+    assert _jobs(api) == []
+
+
+@pytest.mark.parametrize("char", OTHER_BREAKS, ids=ascii)
+def test_every_kind_of_line_break_in_a_header_name_is_refused(api, account_id, char):
+    response = _send(api, account_id, headers={f"X-Bad{char}Bcc": "x@example.net"})
+
+    shown = char.encode("unicode_escape").decode()
+    assert response.status_code == 422
+    assert (
+        f"headers: Value error, 'X-Bad{shown}Bcc' is not a header name"
+        in (response.json()["detail"])
+    )
+    assert _jobs(api) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"subject": "=?utf-8?q?Hi=0D=0ABcc:_victim@example.net?="}, "subject"),
+        ({"headers": {"X-Tag": "=?utf-8?q?a=E2=80=A8b?="}}, "headers"),
+        ({"to": "=?utf-8?q?A=E2=80=A8B?= <a@example.org>"}, "to"),
+        (
+            {
+                "attachments": [
+                    {"filename": "=?utf-8?q?a=0D=0AX:_y?=", "content": "eA=="}
+                ]
+            },
+            "attachments.0.filename",
+        ),
+    ],
+)
+def test_encoded_words_that_decode_to_a_line_break_are_refused(
+    api, account_id, fields, named
+):
+    response = _send(api, account_id, **fields)
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"{named}:")
+    assert "encoded words (=?...?=) once decoded too" in response.json()["detail"]
+    assert _jobs(api) == []
+
+
+def test_encoded_words_without_line_breaks_are_accepted(api, account_id):
+    response = _send(
+        api,
+        account_id,
+        to="=?utf-8?q?Zo=C3=A9?= <zoe@example.org>",
+        subject="=?utf-8?q?caf=C3=A9?=",
+    )
+
+    assert response.status_code == 202, response.text
+    assert response.json()["to"] == ["Zoé <zoe@example.org>"]
+
+
 def test_line_breaks_in_a_header_name_are_refused(api, account_id):
     response = _send(api, account_id, headers={"X-Bad\r\nBcc": "x@example.net"})
 
