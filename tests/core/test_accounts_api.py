@@ -1,6 +1,10 @@
 import sqlite3
 
+import pytest
+
 PASSWORD = "s3cret-Pässword-42"
+# Line breaks str.splitlines() knows besides CR and LF: never in a From header.
+OTHER_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
 
 
 def _account_body(**extra):
@@ -112,3 +116,31 @@ def test_display_name_with_a_line_break_is_refused(api):
         "display_name" in response.json()["detail"]
         or "displayName" in (response.json()["detail"])
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        *[("displayName", f"Me{c}Bcc: evil@example.com") for c in OTHER_BREAKS],
+        *[("email", f"me{c}@example.com") for c in OTHER_BREAKS],
+        ("displayName", "=?utf-8?q?Me=0D=0ABcc:_evil@example.com?="),
+    ],
+    ids=ascii,
+)
+def test_from_parts_with_any_line_break_are_refused(api, field, value):
+    response = api.post("/api/accounts", json=_account_body(**{field: value}))
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"{field}:")
+    assert api.get("/api/accounts").json()["items"] == []
+
+
+def test_from_parts_with_any_line_break_are_refused_on_update(api):
+    account = api.post("/api/accounts", json=_account_body()).json()
+
+    response = api.patch(
+        f"/api/accounts/{account['id']}", json={"displayName": "Me\u2028Bcc: x@y.org"}
+    )
+
+    assert response.status_code == 422
+    assert api.get(f"/api/accounts/{account['id']}").json()["displayName"] is None

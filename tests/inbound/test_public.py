@@ -2,6 +2,10 @@ import hashlib
 import hmac
 import json
 
+import pytest
+from sqlmodel import select
+
+from app.models import SendJob
 from tests.inbound.conftest import (
     SECRET,
     account_body,
@@ -389,3 +393,103 @@ def test_wait_is_bounded(api, hook):
     answer = api.post(f"/webhook/{hook['id']}?wait=31", headers=AUTH, json={})
     assert answer.status_code == 400
     assert "30" in answer.json()["detail"]
+
+
+# Every line break str.splitlines() knows besides CR and LF: the email package
+# refuses them all in a header, so the call must be refused before queueing.
+OTHER_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
+# (the field the 422 names, the action type, its parameters reading ?src=)
+QUERY_FIELDS = [
+    ("subject", "send_email", {"subject": "Hi {{query.src}}"}),
+    ("to", "send_email", {"to": "{{query.src}} <a@example.com>"}),
+    ("cc", "send_email", {"cc": ["{{query.src}} <c@example.com>"]}),
+    ("bcc", "send_email", {"bcc": "{{query.src}} <b@example.com>"}),
+    ("replyTo", "send_email", {"replyTo": "{{query.src}} <r@example.com>"}),
+    ("headers.X-Src", "send_email", {"headers": {"X-Src": "{{query.src}}"}}),
+    (
+        "attachments.0.filename",
+        "send_email",
+        {"attachments": [{"filename": "{{query.src}}.pdf", "content": "eA=="}]},
+    ),
+    (
+        "attachments.0.contentType",
+        "send_email",
+        {
+            "attachments": [
+                {
+                    "filename": "a.pdf",
+                    "contentType": "text/plain{{query.src}}",
+                    "content": "eA==",
+                }
+            ]
+        },
+    ),
+    ("messageId", "reply_email", {"messageId": "<{{query.src}}@example.com>"}),
+]
+
+
+def _all_jobs(app):
+    with app.state.ctx.session() as session:
+        return session.exec(select(SendJob)).all()
+
+
+@pytest.mark.parametrize(("named", "kind", "parameters"), QUERY_FIELDS)
+@pytest.mark.parametrize("char", OTHER_BREAKS, ids=ascii)
+def test_every_kind_of_line_break_from_a_template_is_refused(
+    api, account, named, kind, parameters, char
+):
+    defaults = {"to": "a@example.com", "subject": "Hi"} if kind == "send_email" else {}
+    action = {
+        "type": kind,
+        "accountId": account["id"],
+        "parameters": defaults | parameters,
+    }
+    hook = _create(api, guide_webhook(account["id"], path=None, actions=[action]))
+
+    answer = api.post(
+        f"/webhook/{hook['id']}", headers=AUTH, params={"src": f"a{char}Bcc: x"}
+    )
+
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail.split(" ")[0].rstrip(":") == named
+    assert "line breaks (CR, LF, U+2028 and the like) and NUL are not allowed" in detail
+    assert _all_jobs(api.app) == []
+
+
+@pytest.mark.parametrize("char", OTHER_BREAKS, ids=ascii)
+def test_every_kind_of_line_break_in_a_body_header_name_is_refused(api, hook, char):
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers=AUTH,
+        json={
+            "to": "a@example.com",
+            "subject": "Hi",
+            "headers": {f"X-Bad{char}Bcc": "x@example.com"},
+        },
+    )
+
+    shown = char.encode("unicode_escape").decode()
+    assert answer.status_code == 422, answer.text
+    assert f"headers.X-Bad{shown}Bcc contains a line break" in answer.json()["detail"]
+    assert _all_jobs(api.app) == []
+
+
+def test_encoded_words_that_decode_to_a_line_break_are_refused(api, account):
+    action = {
+        "type": "send_email",
+        "accountId": account["id"],
+        "parameters": {"to": "a@example.com", "subject": "{{query.src}}"},
+    }
+    hook = _create(api, guide_webhook(account["id"], path=None, actions=[action]))
+
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers=AUTH,
+        params={"src": "=?utf-8?q?Hi=0D=0ABcc:_victim@example.com?="},
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"].startswith("subject:")
+    assert "encoded words (=?...?=) once decoded too" in answer.json()["detail"]
+    assert _all_jobs(api.app) == []

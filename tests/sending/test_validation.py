@@ -6,6 +6,7 @@ import base64
 import pytest
 from sqlmodel import select
 
+from app.kit import lines
 from app.models import Account, SendJob
 from app.sending.schemas import OutgoingEmail
 from app.sending.service import AccountDisabled, InvalidEmail, queue_email
@@ -305,3 +306,10 @@ def test_queue_email_refuses_a_disabled_account(api, account_id):
 
         with pytest.raises(AccountDisabled):
             queue_email(session, account, email)
+
+
+def test_the_line_break_rule_covers_everything_splitlines_splits_on():
+    splitting = {chr(i) for i in range(0x3000) if len(f"a{chr(i)}b".splitlines()) > 1}
+
+    assert splitting == {"\r", "\n", *OTHER_BREAKS}
+    assert {*splitting, "\0"} == lines.FORBIDDEN
