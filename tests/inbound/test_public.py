@@ -82,6 +82,32 @@ def test_n8n_http_request_body_works_with_the_n8n_webhook(api, account):
     assert job.message.get("body") is None
 
 
+def test_a_text_template_with_an_unfilled_placeholder_is_named(api, account):
+    hook = _create(
+        api,
+        n8n_webhook(
+            actions=[
+                {
+                    "type": "send_email",
+                    "parameters": {
+                        "to": "{{body.email}}",
+                        "subject": "Order {{body.order}}",
+                        "body": "Hello {{body.customer}}, ships {{body.date}}.",
+                    },
+                }
+            ]
+        ),
+    )
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={"X-Webhook-Secret": "votre-secret-identique"},
+        json={"email": "dest@example.com", "order": "A-42", "customer": "Zoé"},
+    )
+
+    assert answer.status_code == 422
+    assert "body (no value for {{body.date}})" in answer.json()["detail"]
+
+
 def test_with_several_accounts_a_missing_account_id_is_named(api, account):
     api.post("/api/accounts", json=account_body("other@example.com"))
     hook = _create(api, n8n_webhook())
