@@ -216,6 +216,28 @@ def test_json_sent_as_a_form_like_curl_d_does_is_read_as_json(api, hook):
     assert recipients(job.message["to"]) == ["curl@example.com"]
 
 
+def test_a_byte_order_mark_before_json_is_accepted(api, hook):
+    body = json.dumps({"to": "bom@example.com", "subject": SUBJECT})
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=b"\xef\xbb\xbf" + body.encode(),
+    )
+
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_number_with_thousands_of_digits_is_a_clear_400(api, hook):
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=b'{"to": "x@example.com", "n": ' + b"9" * 5000 + b"}",
+    )
+
+    assert answer.status_code == 400
+    assert "send it as a string" in answer.json()["detail"]
+
+
 def test_path_alias_serves_the_same_webhook(api, hook):
     body = {"to": "p@example.com", "subject": "by path"}
     for path in ("automation/send-email", "automation/send-email/"):
