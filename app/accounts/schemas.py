@@ -23,6 +23,16 @@ def _one_line(value: str | None) -> str | None:
     return value
 
 
+def _folder_names(value: list[str] | str | None) -> list[str] | str | None:
+    # No IMAP command can carry these in a mailbox name (RFC 3501 9).
+    names = [value] if isinstance(value, str) else value or []
+    if any(c in name for name in names for c in "\r\n\0"):
+        raise ValueError(
+            "a folder name cannot contain line breaks (CR, LF) or NUL characters"
+        )
+    return value
+
+
 class ServerIn(ApiInput):
     host: str = Field(min_length=1, max_length=255)
     port: int | None = Field(None, ge=1, le=65535, description="Default by security")
@@ -59,6 +69,7 @@ class AccountCreate(ApiInput):
     enabled: bool = True
 
     _single_lines = field_validator("name", "display_name", "email")(_one_line)
+    _folders = field_validator("folders", "sent_folder")(_folder_names)
 
 
 class AccountUpdate(ApiInput):
@@ -74,6 +85,7 @@ class AccountUpdate(ApiInput):
     enabled: bool | None = None
 
     _single_lines = field_validator("name", "display_name", "email")(_one_line)
+    _folders = field_validator("folders", "sent_folder")(_folder_names)
 
 
 class ServerOut(ApiModel):
