@@ -26,7 +26,7 @@ DEFAULT_PORTS = {
 
 def _one_line(value: str | None) -> str | None:
     if value is not None and any(c in value for c in "\r\n\0"):
-        raise ValueError("must be one line: no CR, LF or NUL characters")
+        raise ValueError("must be one line: no line breaks (CR, LF) or NUL characters")
     return value
 
 
