@@ -25,7 +25,7 @@ from imap_tools.errors import ImapToolsError
 from app.accounts.service import server_login
 from app.context import AppContext
 from app.kit.ids import utcnow
-from app.mail import imapio, watchstate
+from app.mail import imapio, imapnames, watchstate
 from app.mail.connect import (
     CannotConnect,
     MailServerError,
@@ -50,6 +50,7 @@ MAIL_ERRORS = (
     EOFError,
     imapio.FolderMissing,
     imapio.CommandFailed,
+    imapnames.BadFolderName,
 )
 
 
@@ -152,6 +153,12 @@ class AccountWatch:
                 login.address,
                 f"folder '{exc}' does not exist; fix the account's `folders` "
                 "(GET /api/accounts/{id}/folders lists them)",
+            )
+        if isinstance(exc, imapnames.BadFolderName):
+            return ProtocolFailed(
+                "IMAP",
+                login.address,
+                f"{exc}; fix the account's `folders`",
             )
         if isinstance(exc, imaplib.IMAP4.abort | EOFError):
             return CannotConnect("IMAP", login.address, f"connection lost ({exc})")

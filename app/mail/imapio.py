@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from imap_tools import BaseMailBox
-from imap_tools.utils import encode_folder
+
+from app.mail import imapnames
+from app.mail.imapnames import ListedFolder
 
 IDLE_SLICE_SECONDS = 0.5
 _UID = re.compile(rb"\bUID (\d+)")
@@ -52,9 +54,9 @@ class Fetched:
 def examine(mailbox: BaseMailBox, folder: str) -> FolderPosition:
     """Open `folder` read-only (EXAMINE: flags cannot change) and say where it is."""
     client = mailbox.client
-    status, data = client.select(encode_folder(folder).decode("ascii"), True)
+    status, data = client.select(imapnames.mailbox_arg(folder), True)
     if status != "OK":
-        if not mailbox.folder.exists(folder):
+        if not folder_exists(mailbox, folder):
             raise FolderMissing(folder)
         raise CommandFailed(f"EXAMINE {folder} failed: {_text(data)}")
     values: dict[str, int | None] = {}
@@ -63,10 +65,34 @@ def examine(mailbox: BaseMailBox, folder: str) -> FolderPosition:
         values[key] = int(found[-1]) if found and found[-1] else None
     if values["UIDVALIDITY"] is None or values["UIDNEXT"] is None:
         # RFC 3501 requires both in the SELECT answer; STATUS is the fallback.
-        values.update(mailbox.folder.status(folder, ["UIDVALIDITY", "UIDNEXT"]))
+        values.update(folder_status(mailbox, folder, ("UIDVALIDITY", "UIDNEXT")))
     return FolderPosition(
         values["UIDVALIDITY"] or 0, values["UIDNEXT"] or 1, values["EXISTS"] or 0
     )
+
+
+def list_folders(mailbox: BaseMailBox, pattern: str = "*") -> list[ListedFolder]:
+    """Folders whose names match the LIST `pattern` (`*` and `%` are wildcards)."""
+    status, data = mailbox.client.list('""', imapnames.mailbox_arg(pattern))
+    _check(status, data, "LIST")
+    return imapnames.parse_list(data)
+
+
+def folder_exists(mailbox: BaseMailBox, folder: str) -> bool:
+    """True when LIST shows a folder named exactly `folder`."""
+    # The name doubles as a LIST pattern, where `*` and `%` match anything:
+    # only an exact name counts.
+    return any(f.name == folder for f in list_folders(mailbox, folder))
+
+
+def folder_status(
+    mailbox: BaseMailBox, folder: str, items: tuple[str, ...]
+) -> dict[str, int]:
+    """STATUS numbers of a folder, e.g. MESSAGES and UNSEEN (RFC 3501 6.3.10)."""
+    arg = imapnames.mailbox_arg(folder)
+    status, data = mailbox.client.status(arg, f"({' '.join(items)})")
+    _check(status, data, "STATUS")
+    return imapnames.parse_status(data)
 
 
 def uids_above(mailbox: BaseMailBox, last_uid: int) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,8 +20,9 @@ from imap_tools.errors import ImapToolsError
 from app.accounts.service import server_login
 from app.context import AppContext
 from app.errors import BadRequest, NotFound, ValidationFailed
-from app.mail import imapio, parsing
+from app.mail import imapio, imapnames, parsing
 from app.mail.connect import CannotConnect, open_imap, translate
+from app.mail.imapnames import ListedFolder
 from app.mail.schemas import (
     FolderOut,
     MessageOut,
@@ -29,6 +31,8 @@ from app.mail.schemas import (
     MessageSummary,
 )
 from app.models import Account
+
+logger = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[\r\n\x00]")
 _ATTACHMENT = re.compile(rb'"ATTACHMENT"|"MESSAGE" "RFC822"', re.IGNORECASE)
@@ -42,6 +46,8 @@ def _mailbox(ctx: AppContext, account: Account) -> Iterator[BaseMailBox]:
     mailbox = open_imap(login)
     try:
         yield mailbox
+    except imapnames.BadFolderName as exc:
+        raise ValidationFailed(f"folder: {exc}") from exc
     except imapio.FolderMissing as exc:
         raise NotFound(
             f"no folder '{exc}' in this account; "
@@ -59,16 +65,24 @@ def _mailbox(ctx: AppContext, account: Account) -> Iterator[BaseMailBox]:
 def list_folders(ctx: AppContext, account: Account) -> list[FolderOut]:
     """Every folder with its message and unseen counts (STATUS, RFC 3501 6.3.10)."""
     with _mailbox(ctx, account) as mailbox:
-        result = []
-        for info in mailbox.folder.list():
-            flags = list(info.flags)
-            out = FolderOut(name=info.name, delimiter=info.delim, flags=flags)
-            if not _NO_SELECT & {f.lower() for f in info.flags}:
-                counts = mailbox.folder.status(info.name, ["MESSAGES", "UNSEEN"])
-                out.messages = counts.get("MESSAGES")
-                out.unseen = counts.get("UNSEEN")
-            result.append(out)
-        return result
+        return [_folder_out(mailbox, info) for info in imapio.list_folders(mailbox)]
+
+
+def _folder_out(mailbox: BaseMailBox, info: ListedFolder) -> FolderOut:
+    out = FolderOut(name=info.name, delimiter=info.delimiter, flags=list(info.flags))
+    if _NO_SELECT & {f.lower() for f in info.flags}:
+        return out
+    try:
+        counts = imapio.folder_status(mailbox, info.name, ("MESSAGES", "UNSEEN"))
+    except imaplib.IMAP4.abort:
+        raise
+    except (imapio.CommandFailed, imapnames.BadFolderName, imaplib.IMAP4.error):
+        # One folder the server will not count must not hide the others.
+        logger.info("folder status refused", extra={"folder": info.name})
+        return out
+    out.messages = counts.get("MESSAGES")
+    out.unseen = counts.get("UNSEEN")
+    return out
 
 
 def search_criteria(query: MessageSearch) -> str:
@@ -85,6 +99,14 @@ def search_criteria(query: MessageSearch) -> str:
     if query.unseen:
         params["seen"] = False
     return str(AND(**params)) if params else "ALL"
+
+
+def _folder(name: str) -> str:
+    """`name` if an IMAP command can carry it, else a 422 saying why."""
+    try:
+        return imapnames.check_name(name)
+    except imapnames.BadFolderName as exc:
+        raise ValidationFailed(f"folder: {exc}") from exc
 
 
 def _safe(name: str, value: str) -> str:
@@ -122,6 +144,7 @@ def list_messages(
     """Summaries of matching messages, newest (highest UID) first."""
     criteria = search_criteria(query)
     before = _cursor(query.cursor)
+    _folder(query.folder)
     with _mailbox(ctx, account) as mailbox:
         imapio.examine(mailbox, query.folder)
         uids = imapio.search(mailbox, criteria)
@@ -160,6 +183,7 @@ def fetch_raw(ctx: AppContext, account: Account, folder: str, uid: int) -> bytes
 def _fetch_one(
     ctx: AppContext, account: Account, folder: str, uid: int
 ) -> imapio.Fetched:
+    _folder(folder)
     with _mailbox(ctx, account) as mailbox:
         imapio.examine(mailbox, folder)
         found = imapio.fetch(mailbox, [uid], headers_only=False)

@@ -190,3 +190,23 @@ def test_an_empty_folder_list_is_refused(api):
 
     assert response.status_code == 422
     assert "folders" in response.json()["detail"]
+
+
+def test_folder_names_with_line_breaks_are_refused(api):
+    bad = {"folders": ["INBOX", "Sent\r\nX CREATE P"]}
+    created = api.post("/api/accounts", json=_account_body(**bad))
+    sent = api.post("/api/accounts", json=_account_body(sentFolder="Sent\x00"))
+    account_id = api.post("/api/accounts", json=_account_body()).json()["id"]
+    patched = api.patch(f"/api/accounts/{account_id}", json={"folders": ["A\nB"]})
+    patched_sent = api.patch(f"/api/accounts/{account_id}", json={"sentFolder": "\r"})
+
+    for response, field in [
+        (created, "folders"),
+        (sent, "sent"),
+        (patched, "folders"),
+        (patched_sent, "sent"),
+    ]:
+        assert response.status_code == 422, response.text
+        assert field in response.json()["detail"].lower()
+        assert "line breaks" in response.json()["detail"]
+    assert api.get(f"/api/accounts/{account_id}").json()["folders"] == ["INBOX"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
+from imap_tools.imap_utf7 import utf7_encode
+
 from tests.support.certs import SelfSignedCert, make_self_signed_cert
 from tests.support.ports import LOOPBACK, free_port, port_answers, wait_for_port
 
@@ -410,7 +412,9 @@ def _wait_for_next_second() -> None:
 
 
 def _quote(folder: str) -> str:
-    escaped = folder.replace("\\", "\\\\").replace('"', '\\"')
+    """A folder name as an IMAP quoted string, in modified UTF-7 (RFC 3501 5.1.3)."""
+    encoded = utf7_encode(folder).decode("ascii")
+    escaped = encoded.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 

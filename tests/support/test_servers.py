@@ -66,6 +66,15 @@ def test_append_creates_folder_and_stores_message(dovecot):
     assert dovecot.fetch_all(user.email, user.password) == []
 
 
+@pytest.mark.parametrize("folder", ["Données/Été 😀", "A&B", 'Quote"Back\\slash'])
+def test_append_and_fetch_in_folders_with_odd_names(dovecot, folder):
+    user = dovecot.new_user()
+    raw = make_message(user.email, "Odd").as_bytes()
+    dovecot.append(user.email, user.password, folder, raw)
+    filed = dovecot.fetch_all(user.email, user.password, folder)
+    assert [m["Subject"] for m in filed] == ["Odd"]
+
+
 def test_users_and_password_changes_apply_without_restart(dovecot):
     address = dovecot.new_user().email.replace("@", "-renamed@")
     dovecot.add_user(address, "first")
