@@ -177,7 +177,7 @@ class Dispatcher(Worker):
     def _headers(job: Job) -> dict[str, str]:
         timestamp = int(time.time())
         return {
-            **signature_headers(job.secrets, job.event_id, timestamp, job.body),
+            **signature_headers(job.keys, job.event_id, timestamp, job.body),
             "X-Webhook-Event": job.event_type,
             "User-Agent": USER_AGENT,
             "Content-Type": "application/json",
