@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,10 +46,10 @@ class AttemptResult:
 class Poster:
     """Makes delivery attempts, each one over within `timeout` seconds in all."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, ssl_context: ssl.SSLContext | None = None):
         self.timeout = timeout
         # Built once: loading the CA bundle is the costly part of a client.
-        self._ssl = httpx.create_ssl_context(trust_env=False)
+        self._ssl = ssl_context or httpx.create_ssl_context(trust_env=False)
 
     def post(
         self, target: Target, headers: dict[str, str], body: bytes
