@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +42,37 @@ def _settings() -> Settings:
 def _context():
     from app.context import build_context
 
-    return build_context(_settings())
+    settings = _settings()
+    with _explained_start_failures(settings):
+        return build_context(settings)
+
+
+@contextmanager
+def _explained_start_failures(settings: Settings) -> Iterator[None]:
+    """Turn the usual reasons a start fails into one line saying what to do."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.kit.secretbox import SecretKeyError
+
+    try:
+        yield
+    except OperationalError as exc:
+        typer.echo(
+            f"error: cannot open the database {_safe_url(settings.database_url)}: "
+            f"{exc.orig}",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
+    except SecretKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except OSError as exc:
+        typer.echo(
+            f"error: cannot use {exc.filename or settings.home}: {exc.strerror}; "
+            "set MAILING_MANAGER_HOME to a directory this user can write",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -67,7 +99,8 @@ def server(
     if port:
         settings.webhooks.port = port
     configure_logging(settings.log_level)
-    application = create_app(settings)
+    with _explained_start_failures(settings):
+        application = create_app(settings)
     _print_locations(settings, token_path(settings.home))
     uvicorn.run(
         application,

@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import (
@@ -58,6 +59,16 @@ class WebhooksSettings(Section):
     trusted_proxies: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                "must be an absolute http(s) URL such as https://abc123.ngrok.io"
+            )
+        return value.rstrip("/")
+
 
 class DatabaseSettings(Section):
     url: str | None = None
@@ -65,6 +76,8 @@ class DatabaseSettings(Section):
 
 class ApiSettings(Section):
     token: SecretStr | None = None
+    # Room for the 25 MiB of attachments a send accepts, base64-encoded.
+    max_body_bytes: int = Field(40 * 1024 * 1024, ge=64 * 1024)
 
 
 class RateLimitSettings(Section):
@@ -224,8 +237,8 @@ def _snake_keys(value: Any) -> Any:
 
 
 class _SnakeEnvSource(PydanticBaseSettingsSource):
-    """`MAILING_MANAGER_A__B_C` → {"a": {"b_c": value}}, values parsed as JSON
-    when they look like JSON (lists, numbers, booleans), else kept as text."""
+    """`MAILING_MANAGER_A__B_C` → {"a": {"b_c": value}}; lists and objects are
+    parsed as JSON, other values kept as text for the settings to convert."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
@@ -259,6 +272,10 @@ def _unknown_variable(name: str, section: str) -> str:
 
 
 def _parse_env_value(raw: str) -> Any:
+    # Lists and objects come as JSON; everything else stays text for the
+    # settings to convert, so a numeric token or key remains a string.
+    if raw.lstrip()[:1] not in ("[", "{"):
+        return raw
     try:
         return json.loads(raw)
     except ValueError:

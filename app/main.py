@@ -15,7 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.accounts.router import router as accounts_router
-from app.auth import require_token
+from app.auth import ApiGate, require_token
 from app.config import Settings, load_settings
 from app.context import AppContext, build_context
 from app.errors import install_error_handlers
@@ -89,6 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     trusted = ctx.settings.webhooks.trusted_proxies
     # Without trusted proxies the direct peer is the client, whatever
     # X-Forwarded-For claims.
+    app.add_middleware(
+        ApiGate,
+        token=ctx.api_token,
+        max_body_bytes=ctx.settings.api.max_body_bytes,
+    )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted or [])
     return app
 

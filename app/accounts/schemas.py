@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
 
 from app.kit.schema import ApiInput, ApiModel
 
@@ -23,57 +30,92 @@ def _one_line(value: str | None) -> str | None:
     return value
 
 
+def _plain_host(value: str) -> str:
+    if any(c.isspace() for c in value) or "/" in value:
+        raise ValueError("a host name or IP address, without scheme or path")
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Email = Annotated[
+    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+Host = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_plain_host)]
+Username = Annotated[OneLine, Field(max_length=320)]
+FolderName = Annotated[OneLine, Field(min_length=1, max_length=200)]
+Folders = Annotated[list[FolderName], Field(min_length=1, max_length=50)]
+
+
 class ServerIn(ApiInput):
-    host: str = Field(min_length=1, max_length=255)
+    host: Host
     port: int | None = Field(None, ge=1, le=65535, description="Default by security")
     security: Security = "ssl"
-    username: str | None = Field(None, max_length=320, description="Default: email")
+    username: Username | None = Field(None, description="Default: email")
     password: str = Field(min_length=1, max_length=1024)
     tls_verify: bool = True
 
-    @field_validator("host")
-    @classmethod
-    def _host_is_plain(cls, value: str) -> str:
-        if any(c.isspace() for c in value) or "/" in value:
-            raise ValueError("a host name or IP address, without scheme or path")
-        return value
-
 
 class ServerPatch(ApiInput):
-    host: str | None = Field(None, min_length=1, max_length=255)
+    host: Host | None = None
     port: int | None = Field(None, ge=1, le=65535)
     security: Security | None = None
-    username: str | None = Field(None, max_length=320)
+    username: Username | None = None
     password: str | None = Field(None, min_length=1, max_length=1024)
     tls_verify: bool | None = None
 
+    _not_null = model_validator(mode="before")(
+        lambda data: _refuse_nulls(data, ("host", "security", "username", "password"))
+    )
+
 
 class AccountCreate(ApiInput):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    display_name: str | None = Field(None, max_length=200)
+    name: Name
+    email: Email
+    display_name: OneLine | None = Field(None, max_length=200)
     imap: ServerIn
     smtp: ServerIn
-    folders: list[str] = Field(default_factory=lambda: ["INBOX"], max_length=50)
-    sent_folder: str | None = Field(None, max_length=200)
+    folders: Folders = Field(default_factory=lambda: ["INBOX"])
+    sent_folder: FolderName | None = None
     enabled: bool = True
 
-    _single_lines = field_validator("name", "display_name", "email")(_one_line)
+    _single_lines = field_validator("email")(_one_line)
 
 
 class AccountUpdate(ApiInput):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    email: str | None = Field(
-        None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"
-    )
-    display_name: str | None = Field(None, max_length=200)
+    name: Name | None = None
+    email: Email | None = None
+    display_name: OneLine | None = Field(None, max_length=200)
     imap: ServerPatch | None = None
     smtp: ServerPatch | None = None
-    folders: list[str] | None = Field(None, max_length=50)
-    sent_folder: str | None = Field(None, max_length=200)
+    folders: Folders | None = None
+    sent_folder: FolderName | None = None
     enabled: bool | None = None
 
-    _single_lines = field_validator("name", "display_name", "email")(_one_line)
+    _single_lines = field_validator("email")(_one_line)
+    _not_null = model_validator(mode="before")(
+        lambda data: _refuse_nulls(
+            data, ("name", "email", "imap", "smtp", "folders", "enabled")
+        )
+    )
+
+
+def _refuse_nulls(data: Any, fields: tuple[str, ...]) -> Any:
+    """PATCH: null clears only what may be empty; elsewhere it is a mistake."""
+    if isinstance(data, dict):
+        nulls = [
+            name
+            for name in fields
+            if any(data.get(key, 0) is None for key in (name, to_camel(name)))
+        ]
+        if nulls:
+            raise ValueError(
+                f"{', '.join(nulls)} cannot be null; leave a field out to keep "
+                "its current value"
+            )
+    return data
 
 
 class ServerOut(ApiModel):

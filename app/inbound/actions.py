@@ -161,10 +161,12 @@ def _parameter_values(
     if action["accountId"] is not None:
         configured["accountId"] = action["accountId"]
     required = REQUIRED[action["type"]]
+    is_single = templating.is_single_placeholder
     for name in PARAMETERS[action["type"]]:
         if name in configured:
             result = templating.render(configured[name], data, FOLD_CASE)
-            if result.missing and name not in required:
+            optional = name not in required
+            if result.missing and optional and is_single(configured[name]):
                 continue  # an optional field the call left out: simply absent
             if result.missing:
                 missing.append(f"{name} (no value for {_braces(result.missing)})")

@@ -95,20 +95,33 @@ def _looks_like_json_object(text: str) -> bool:
 
 def _utf8(raw: bytes) -> str:
     try:
-        return raw.decode("utf-8")
+        # utf-8-sig: some Windows tools put a byte order mark before the JSON.
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequest(
             f"the body is not UTF-8 (bad byte at offset {exc.start})"
         ) from exc
 
 
+MAX_INT_DIGITS = 100
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(
+            f"a number in the body has more than {MAX_INT_DIGITS} digits; "
+            "send it as a string"
+        )
+    return int(digits)
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"

@@ -108,7 +108,7 @@ def reveal_inbound_webhook_secret(
 ) -> SecretOut:
     """Show the secret of an inbound webhook (an explicit, deliberate request)."""
     webhook = service.get_webhook(session, webhook_id)
-    return SecretOut(id=webhook.id, secret=ctx.box.decrypt(webhook.secret_enc))
+    return SecretOut(webhook_id=webhook.id, secret=ctx.box.decrypt(webhook.secret_enc))
 
 
 @router.post(
@@ -128,7 +128,7 @@ def rotate_inbound_webhook_secret(
         session, ctx.box, webhook, data.secret if data else None
     )
     session.commit()
-    return SecretOut(id=webhook.id, secret=secret)
+    return SecretOut(webhook_id=webhook.id, secret=secret)
 
 
 @router.get(

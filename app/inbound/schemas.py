@@ -96,7 +96,7 @@ class InboundWebhookCreated(InboundWebhookOut):
 
 
 class SecretOut(ApiModel):
-    id: str
+    webhook_id: str
     secret: str
 
 

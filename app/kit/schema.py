@@ -42,6 +42,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
         moment, row_id = raw.split("|", 1)
-        return datetime.fromisoformat(moment), row_id
+        parsed = datetime.fromisoformat(moment)
     except (binascii.Error, UnicodeError, ValueError) as exc:
         raise ValueError("malformed cursor") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("malformed cursor")  # encode_cursor writes aware times
+    return parsed, row_id

@@ -39,6 +39,11 @@ def has_placeholder(value: Any) -> bool:
     return isinstance(value, str) and "{{" in value
 
 
+def is_single_placeholder(value: Any) -> bool:
+    """True when `value` is exactly one placeholder (it then keeps its JSON type)."""
+    return isinstance(value, str) and _WHOLE.fullmatch(value) is not None
+
+
 def check(template: Any, roots: Iterable[str]) -> list[str]:
     """Every problem in a template (nested in dicts and lists), as text."""
     allowed = set(roots)

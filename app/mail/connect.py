@@ -161,6 +161,12 @@ def translate(
 ) -> MailServerError:
     """Turn a library error into the kind of failure a person can act on."""
     server = login.address
+    if isinstance(exc, UnicodeError):
+        # The message would quote the characters it could not encode, which
+        # may come from the password.
+        return ProtocolFailed(
+            protocol, server, "the server refused characters in the login or data"
+        )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TlsFailed(
             protocol,

@@ -112,3 +112,49 @@ def test_display_name_with_a_line_break_is_refused(api):
         "display_name" in response.json()["detail"]
         or "displayName" in (response.json()["detail"])
     )
+
+
+def test_crafted_cursor_without_a_time_zone_is_a_400(api):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"2026-12-04|acc_x").decode()
+
+    response = api.get("/api/accounts", params={"cursor": cursor})
+
+    assert response.status_code == 400
+
+
+def test_patch_with_null_for_a_required_field_is_a_422(api):
+    account = api.post("/api/accounts", json=_account_body()).json()
+
+    for field in ("name", "email", "enabled", "folders", "imap"):
+        response = api.patch(f"/api/accounts/{account['id']}", json={field: None})
+        assert response.status_code == 422, (field, response.text)
+        assert field in response.json()["detail"]
+    cleared = api.patch(f"/api/accounts/{account['id']}", json={"sentFolder": None})
+    assert cleared.status_code == 200
+
+
+def test_patch_checks_fields_as_creation_does(api):
+    account = api.post("/api/accounts", json=_account_body()).json()
+    bad = {
+        "smtp": {"host": "bad host/with path", "username": "a\r\nb"},
+        "folders": ["INBOX\r\nX"],
+        "sentFolder": "\u0000",
+        "name": "   ",
+    }
+
+    response = api.patch(f"/api/accounts/{account['id']}", json=bad)
+
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    for field in ("smtp.host", "smtp.username", "folders.0", "sentFolder", "name"):
+        assert field in detail or field.replace("F", "_f") in detail, field
+    assert api.get(f"/api/accounts/{account['id']}").json()["name"] == "Work"
+
+
+def test_an_empty_folder_list_is_refused(api):
+    response = api.post("/api/accounts", json=_account_body(folders=[]))
+
+    assert response.status_code == 422
+    assert "folders" in response.json()["detail"]

@@ -146,3 +146,21 @@ def _wait_for_health(url: str) -> dict:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_a_home_that_cannot_be_created_gives_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    result = run_cli(blocker / "home", "server")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "MAILING_MANAGER_HOME" in result.stderr
+
+
+def test_numeric_token_from_the_environment_is_kept_as_text(tmp_path):
+    result = run_cli(tmp_path, "token", env={"MAILING_MANAGER_API__TOKEN": "123456"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "123456"

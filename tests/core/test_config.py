@@ -102,3 +102,12 @@ def test_list_given_as_plain_text_says_to_write_json(home, monkeypatch):
         load_settings()
 
     assert "write lists as JSON" in str(info.value)
+
+
+def test_base_url_must_be_an_absolute_http_url(home, monkeypatch):
+    monkeypatch.setenv("MAILING_MANAGER_WEBHOOKS__BASE_URL", "not a url")
+
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+
+    assert "webhooks.baseUrl" in str(info.value)

@@ -49,7 +49,7 @@ def test_secret_appears_only_on_creation_reveal_and_rotation(api, account):
         assert '"secret":' not in answer.text
 
     revealed = api.post(f"{BASE}/{hid}/reveal-secret")
-    assert revealed.json() == {"id": hid, "secret": "x" * 20}
+    assert revealed.json() == {"webhookId": hid, "secret": "x" * 20}
     rotated = api.post(f"{BASE}/{hid}/rotate-secret", json={})
     assert rotated.status_code == 200
     assert len(rotated.json()["secret"]) == 64

@@ -82,6 +82,32 @@ def test_n8n_http_request_body_works_with_the_n8n_webhook(api, account):
     assert job.message.get("body") is None
 
 
+def test_a_text_template_with_an_unfilled_placeholder_is_named(api, account):
+    hook = _create(
+        api,
+        n8n_webhook(
+            actions=[
+                {
+                    "type": "send_email",
+                    "parameters": {
+                        "to": "{{body.email}}",
+                        "subject": "Order {{body.order}}",
+                        "body": "Hello {{body.customer}}, ships {{body.date}}.",
+                    },
+                }
+            ]
+        ),
+    )
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={"X-Webhook-Secret": "votre-secret-identique"},
+        json={"email": "dest@example.com", "order": "A-42", "customer": "Zoé"},
+    )
+
+    assert answer.status_code == 422
+    assert "body (no value for {{body.date}})" in answer.json()["detail"]
+
+
 def test_with_several_accounts_a_missing_account_id_is_named(api, account):
     api.post("/api/accounts", json=account_body("other@example.com"))
     hook = _create(api, n8n_webhook())
@@ -188,6 +214,28 @@ def test_json_sent_as_a_form_like_curl_d_does_is_read_as_json(api, hook):
     assert answer.status_code == 202, answer.text
     (job,) = jobs_of(api.app, answer.json()["invocationId"])
     assert recipients(job.message["to"]) == ["curl@example.com"]
+
+
+def test_a_byte_order_mark_before_json_is_accepted(api, hook):
+    body = json.dumps({"to": "bom@example.com", "subject": SUBJECT})
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=b"\xef\xbb\xbf" + body.encode(),
+    )
+
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_number_with_thousands_of_digits_is_a_clear_400(api, hook):
+    answer = api.post(
+        f"/webhook/{hook['id']}",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=b'{"to": "x@example.com", "n": ' + b"9" * 5000 + b"}",
+    )
+
+    assert answer.status_code == 400
+    assert "send it as a string" in answer.json()["detail"]
 
 
 def test_path_alias_serves_the_same_webhook(api, hook):
