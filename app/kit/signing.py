@@ -3,7 +3,9 @@
 Two schemes sign every delivery:
 
 - `X-Webhook-Signature`: lowercase hex HMAC-SHA256 of the body bytes, keyed with
-  the secret's UTF-8 bytes (what the user guide's Node example checks);
+  the secret's UTF-8 bytes (what the user guide's Node example checks). It holds
+  one signature only, so during a rotation's grace period the previous secret
+  makes it: receivers comparing it with `!==` still hold that one;
 - Standard Webhooks (https://www.standardwebhooks.com): `webhook-signature:
   v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the base64-decoded
   part after `whsec_` (else the secret's UTF-8 bytes), one `v1,` entry per
@@ -18,10 +20,23 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """The secrets signing one delivery attempt, header by header."""
+
+    hex_secret: str  # X-Webhook-Signature
+    standard: tuple[str, ...]  # one webhook-signature entry each
+
+    @classmethod
+    def single(cls, secret: str) -> SigningKeys:
+        """Keys when only one secret is valid."""
+        return cls(secret, (secret,))
 
 
 def generate_secret() -> str:
@@ -54,16 +69,16 @@ def standard_signature(secret: str, msg_id: str, timestamp: int, body: bytes) ->
 
 
 def signature_headers(
-    secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes
+    keys: SigningKeys, msg_id: str, timestamp: int, body: bytes
 ) -> dict[str, str]:
-    """The signature headers of one attempt; `secrets[0]` is the current one."""
-    if not secrets:
+    """The signature headers of one attempt."""
+    if not keys.standard:
         raise ValueError("at least one secret is needed to sign")
     return {
-        "X-Webhook-Signature": hex_signature(secrets[0], body),
+        "X-Webhook-Signature": hex_signature(keys.hex_secret, body),
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": " ".join(
-            standard_signature(s, msg_id, timestamp, body) for s in secrets
+            standard_signature(s, msg_id, timestamp, body) for s in keys.standard
         ),
     }

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+import anyio
 import httpx
 
 from app.kit.ids import utcnow
@@ -41,51 +43,79 @@ class AttemptResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def make_client(timeout: float, concurrency: int) -> httpx.Client:
-    """An HTTP client that ignores proxy variables and never follows redirects."""
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        trust_env=False,
-        limits=httpx.Limits(
-            max_connections=concurrency * 2, max_keepalive_connections=0
-        ),
-    )
+class Poster:
+    """Makes delivery attempts, each one over within `timeout` seconds in all."""
+
+    def __init__(self, timeout: float, ssl_context: ssl.SSLContext | None = None):
+        self.timeout = timeout
+        # Built once: loading the CA bundle is the costly part of a client.
+        self._ssl = ssl_context or httpx.create_ssl_context(trust_env=False)
+
+    def post(
+        self, target: Target, headers: dict[str, str], body: bytes
+    ) -> AttemptResult:
+        """POST `body` to the vetted target; never raises for network failures."""
+        started = time.monotonic()
+        # httpx timeouts bound each read and write, so a receiver trickling a
+        # byte at a time could hold an attempt (and its thread) for ever. The
+        # request runs instead in an event loop of its own under one anyio
+        # cancel scope: the deadline interrupts whatever await is pending
+        # (connect, TLS, send, any read) and httpcore closes the connection as
+        # it unwinds. A timer closing a blocking socket from another thread
+        # would not reliably wake a recv() already waiting on it.
+        return anyio.run(self._post, target, headers, body, started)
+
+    async def _post(
+        self, target: Target, headers: dict[str, str], body: bytes, started: float
+    ) -> AttemptResult:
+        url = httpx.URL(target.url)
+        host_header = url.netloc.decode("ascii")
+        try:
+            with anyio.fail_after(self.timeout):
+                async with (
+                    self._client() as client,
+                    client.stream(
+                        "POST",
+                        url.copy_with(host=target.address),
+                        content=body,
+                        # identity: the excerpt is read raw, never inflated.
+                        headers={
+                            **headers,
+                            "Host": host_header,
+                            "Accept-Encoding": "identity",
+                        },
+                        extensions={"sni_hostname": target.host},
+                    ) as response,
+                ):
+                    excerpt = await _read_excerpt(response)
+        except (TimeoutError, httpx.TimeoutException):
+            return _failure(
+                started, f"timed out after {self.timeout:g}s (outbound.timeoutSeconds)"
+            )
+        except httpx.HTTPError as exc:
+            return _failure(started, f"{type(exc).__name__}: {exc}")
+        return AttemptResult(
+            status_code=response.status_code,
+            duration_ms=_elapsed_ms(started),
+            excerpt=excerpt,
+            error=_status_error(response),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        """A client for one attempt: no proxy variables, redirects or keep-alive."""
+        return httpx.AsyncClient(
+            verify=self._ssl,
+            timeout=httpx.Timeout(self.timeout),
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
+        )
 
 
-def post(
-    client: httpx.Client, target: Target, headers: dict[str, str], body: bytes
-) -> AttemptResult:
-    """POST `body` to the vetted target; never raises for network failures."""
-    url = httpx.URL(target.url)
-    host_header = url.netloc.decode("ascii")
-    started = time.monotonic()
-    try:
-        with client.stream(
-            "POST",
-            url.copy_with(host=target.address),
-            content=body,
-            # identity: the excerpt is read raw, never inflated from a tiny body.
-            headers={**headers, "Host": host_header, "Accept-Encoding": "identity"},
-            extensions={"sni_hostname": target.host},
-        ) as response:
-            excerpt = _read_excerpt(response)
-    except httpx.TimeoutException:
-        return _failure(started, f"timed out after {client.timeout.read}s")
-    except httpx.HTTPError as exc:
-        return _failure(started, f"{type(exc).__name__}: {exc}")
-    return AttemptResult(
-        status_code=response.status_code,
-        duration_ms=_elapsed_ms(started),
-        excerpt=excerpt,
-        error=_status_error(response),
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-def _read_excerpt(response: httpx.Response) -> str:
+async def _read_excerpt(response: httpx.Response) -> str:
     raw = b""
-    for chunk in response.iter_raw():
+    async for chunk in response.aiter_raw():
         raw += chunk
         if len(raw) >= EXCERPT_BYTES:
             break

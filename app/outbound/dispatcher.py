@@ -25,7 +25,7 @@ from app.kit.ids import new_id, utcnow
 from app.kit.signing import signature_headers
 from app.kit.urlsafety import UnsafeUrl, parse_networks, resolve_target
 from app.models import Delivery
-from app.outbound.attempt import AttemptResult, make_client, post
+from app.outbound.attempt import AttemptResult, Poster
 from app.outbound.outcome import Claim, Job, load_job, record_attempt, record_not_sent
 from app.workers import Worker
 
@@ -36,7 +36,11 @@ USER_AGENT = f"mailing-manager/{__version__}"
 
 
 def lease_seconds(timeout: float) -> float:
-    """How long a claim lasts: longer than any healthy attempt can take."""
+    """How long a claim lasts: longer than any attempt can take.
+
+    An HTTP attempt is cut off after `timeout` seconds in all; the margin
+    covers resolving the host name before it and recording the outcome after.
+    """
     return 2 * timeout + 5
 
 
@@ -91,7 +95,7 @@ class Dispatcher(Worker):
         super().__init__(ctx)
         settings = ctx.settings.outbound
         self._networks = parse_networks(settings.allowed_networks)
-        self._client = make_client(settings.timeout_seconds, settings.concurrency)
+        self._poster = Poster(settings.timeout_seconds)
         self._pool = ThreadPoolExecutor(
             settings.concurrency, thread_name_prefix="mm-delivery"
         )
@@ -122,9 +126,7 @@ class Dispatcher(Worker):
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             running = set(self._running)
-        _, not_done = wait(running, timeout=timeout)
-        if not not_done:
-            self._client.close()
+        wait(running, timeout=timeout)
 
     def _submit(self, claim: Claim) -> None:
         future = self._pool.submit(self.deliver, claim)
@@ -169,13 +171,13 @@ class Dispatcher(Worker):
         except UnsafeUrl as exc:
             elapsed = int((time.monotonic() - started) * 1000)
             return AttemptResult(None, elapsed, error=f"not sent: {exc.detail}")
-        return post(self._client, target, self._headers(job), job.body)
+        return self._poster.post(target, self._headers(job), job.body)
 
     @staticmethod
     def _headers(job: Job) -> dict[str, str]:
         timestamp = int(time.time())
         return {
-            **signature_headers(job.secrets, job.event_id, timestamp, job.body),
+            **signature_headers(job.keys, job.event_id, timestamp, job.body),
             "X-Webhook-Event": job.event_type,
             "User-Agent": USER_AGENT,
             "Content-Type": "application/json",

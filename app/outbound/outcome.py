@@ -11,9 +11,10 @@ from sqlmodel import Session, col, func, select
 from app.config import OutboundSettings
 from app.kit.ids import isoformat_z, new_id, utcnow
 from app.kit.secretbox import SecretBox
+from app.kit.signing import SigningKeys
 from app.models import Delivery, DeliveryAttempt, Event, OutboundWebhook
 from app.outbound.attempt import AttemptResult, next_delay
-from app.outbound.service import signing_secrets
+from app.outbound.service import signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Job:
     body: bytes
     webhook_id: str
     url: str
-    secrets: list[str]
+    keys: SigningKeys
     sendable: bool
     disabled_reason: str | None
 
@@ -57,7 +58,7 @@ def load_job(session: Session, box: SecretBox, claim: Claim) -> Job | None:
         body=event.body.encode("utf-8"),
         webhook_id=webhook.id,
         url=webhook.url,
-        secrets=signing_secrets(box, webhook),
+        keys=signing_keys(box, webhook),
         # A test may check a disabled endpoint before it is enabled again, but
         # only its first attempt: disabling a webhook stops its retries too.
         sendable=webhook.enabled

@@ -16,6 +16,7 @@ from app.outbound.schemas import (
     DeliveryOut,
     ResendCount,
     ResendFailedIn,
+    RotatedSecretOut,
     RotateSecretIn,
     SecretOut,
     TestOut,
@@ -108,25 +109,22 @@ def delete_outbound_webhook(
 @router.post(
     HOOKS + "/{webhook_id}/rotate-secret",
     operation_id="rotate_webhook_secret",
-    response_model=SecretOut,
+    response_model=RotatedSecretOut,
 )
 def rotate_webhook_secret(
     webhook_id: str,
     data: RotateSecretIn | None = None,
     session: Session = Depends(get_session),
     ctx: AppContext = Depends(get_ctx),
-) -> SecretOut:
-    """Set a new signing secret; the old one also signs for the grace period."""
+) -> RotatedSecretOut:
+    """Set a new signing secret; the old one keeps signing for `graceHours`."""
     webhook = service.get_webhook(session, webhook_id)
-    new_secret = data.secret if data else None
-    settings = ctx.settings.outbound
-    secret = service.rotate_secret(session, ctx.box, settings, webhook, new_secret)
-    session.commit()
-    return SecretOut(
-        webhook_id=webhook.id,
-        secret=secret,
-        previous_secret_expires_at=webhook.previous_secret_expires_at,
+    data = data or RotateSecretIn()
+    secret = service.rotate_secret(
+        session, ctx.box, ctx.settings.outbound, webhook, data.secret, data.grace_hours
     )
+    session.commit()
+    return service.rotated_out(webhook, secret)
 
 
 @router.post(

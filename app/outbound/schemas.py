@@ -70,7 +70,9 @@ class WebhookOut(ApiModel):
     failing_since: datetime | None
     last_success_at: datetime | None
     secret_rotating_until: datetime | None = Field(
-        None, description="While set, the previous secret still signs too."
+        None,
+        description="While set, the previous secret signs X-Webhook-Signature "
+        "and, with the current one, webhook-signature.",
     )
     created_at: datetime
     updated_at: datetime
@@ -84,12 +86,29 @@ class RotateSecretIn(ApiInput):
     secret: str | None = Field(
         None, min_length=1, max_length=500, description="The new secret, or generated."
     )
+    grace_hours: float | None = Field(
+        None,
+        ge=0,
+        le=168,
+        description="Hours the previous secret keeps signing (default "
+        "outbound.rotationGraceHours); 0 switches every signature at once.",
+    )
 
 
 class SecretOut(ApiModel):
     webhook_id: str
     secret: Secret
-    previous_secret_expires_at: datetime | None = None
+
+
+class RotatedSecretOut(SecretOut):
+    previous_secret_expires_at: datetime | None = Field(
+        None,
+        description="Until when the previous secret signs; null if it no longer does.",
+    )
+    header_keys: dict[str, list[str]] = Field(
+        description='The secrets ("new", "previous") signing each header now.'
+    )
+    note: str
 
 
 class AttemptOut(ApiModel):

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.config import OutboundSettings
 from app.errors import Conflict, NotFound
-from app.kit.ids import new_id, utcnow
+from app.kit.ids import isoformat_z, new_id, utcnow
 from app.kit.pagination import paginate
 from app.kit.secretbox import SecretBox
-from app.kit.signing import generate_secret
+from app.kit.signing import SigningKeys, generate_secret
 from app.kit.urlsafety import check_url, parse_networks
 from app.models import Delivery, DeliveryAttempt, OutboundWebhook
 from app.models.base import touch
-from app.outbound.schemas import WebhookCreate, WebhookOut, WebhookUpdate
+from app.outbound.schemas import (
+    RotatedSecretOut,
+    WebhookCreate,
+    WebhookOut,
+    WebhookUpdate,
+)
 
 logger = logging.getLogger(__name__)
+
+HEX_HEADER = "X-Webhook-Signature"
+STANDARD_HEADER = "webhook-signature"
 
 
 def check_webhook_url(url: str, settings: OutboundSettings) -> str:
@@ -121,10 +129,17 @@ def rotate_secret(
     settings: OutboundSettings,
     webhook: OutboundWebhook,
     new_secret: str | None,
+    grace_hours: float | None = None,
 ) -> str:
-    """Replace the secret; the old one keeps signing for the grace period."""
+    """Replace the secret; the old one keeps signing for the grace period.
+
+    `grace_hours` defaults to `outbound.rotationGraceHours`; 0 switches every
+    signature to the new secret at once.
+    """
     now = utcnow()
-    grace = timedelta(hours=settings.rotation_grace_hours)
+    if grace_hours is None:
+        grace_hours = settings.rotation_grace_hours
+    grace = timedelta(hours=grace_hours)
     if grace > timedelta(0):
         webhook.previous_secret_enc = webhook.secret_enc
         webhook.previous_secret_expires_at = now + grace
@@ -140,19 +155,50 @@ def rotate_secret(
     return secret
 
 
-def signing_secrets(box: SecretBox, webhook: OutboundWebhook) -> list[str]:
-    """The secrets that sign now: the current one, then one still in its grace."""
-    secrets = [box.decrypt(webhook.secret_enc)]
+def rotating_until(webhook: OutboundWebhook) -> datetime | None:
+    """When the previous secret stops signing, if it still signs now."""
     expires = webhook.previous_secret_expires_at
     if webhook.previous_secret_enc and expires is not None and expires > utcnow():
-        secrets.append(box.decrypt(webhook.previous_secret_enc))
-    return secrets
+        return expires
+    return None
+
+
+def signing_keys(box: SecretBox, webhook: OutboundWebhook) -> SigningKeys:
+    """The secrets that sign now, header by header (see app.kit.signing)."""
+    current = box.decrypt(webhook.secret_enc)
+    if rotating_until(webhook) is None or webhook.previous_secret_enc is None:
+        return SigningKeys.single(current)
+    previous = box.decrypt(webhook.previous_secret_enc)
+    # Receivers that compare X-Webhook-Signature with one secret (the user
+    # guide's Express check) hold the previous one until they switch: the
+    # grace period is there for that switch.
+    return SigningKeys(hex_secret=previous, standard=(current, previous))
+
+
+def rotated_out(webhook: OutboundWebhook, secret: str) -> RotatedSecretOut:
+    """The answer to a rotation: the new secret and which header uses which."""
+    until = rotating_until(webhook)
+    if until is None:
+        return RotatedSecretOut(
+            webhook_id=webhook.id,
+            secret=secret,
+            header_keys={HEX_HEADER: ["new"], STANDARD_HEADER: ["new"]},
+            note="Every signature now uses the new secret; the previous one "
+            "signs nothing any more.",
+        )
+    return RotatedSecretOut(
+        webhook_id=webhook.id,
+        secret=secret,
+        previous_secret_expires_at=until,
+        header_keys={HEX_HEADER: ["previous"], STANDARD_HEADER: ["new", "previous"]},
+        note=f"Until {isoformat_z(until)}, {HEX_HEADER} is signed with the previous "
+        f"secret and {STANDARD_HEADER} with both; after that, both headers use the "
+        "new secret only. Give receivers the new secret before then.",
+    )
 
 
 def to_out(webhook: OutboundWebhook) -> WebhookOut:
     """The webhook as the API shows it: never with its secret."""
     out = WebhookOut.model_validate(webhook)
-    expires = webhook.previous_secret_expires_at
-    if webhook.previous_secret_enc and expires is not None and expires > utcnow():
-        out.secret_rotating_until = expires
+    out.secret_rotating_until = rotating_until(webhook)
     return out

@@ -137,18 +137,30 @@ async def rotate_webhook_secret(
             "more); generated when omitted.",
         ),
     ] = None,
+    grace_hours: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=168,
+            description="Outbound only: hours the old secret keeps signing "
+            "(default from the service's settings; 0 switches at once).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Give a webhook a new secret, shown once in this result. Only do it when
     the user asks (for instance after a secret leaked).
 
     Inbound: the old secret stops working at once; callers must send the new one.
-    Outbound: for a while both secrets sign deliveries, so the receiver can be
-    switched to the new one without losing events.
+    Outbound: during the grace period X-Webhook-Signature is still made with the
+    old secret and webhook-signature with both, so the receiver can be switched
+    to the new one without losing events; the result says until when.
     """
     resolved = _kind_of(webhook_id, kind)
-    payload = {"secret": new_secret} if new_secret else None
+    payload: dict[str, Any] = {"secret": new_secret} if new_secret else {}
+    if grace_hours is not None and resolved == "outbound":
+        payload["graceHours"] = grace_hours
     path = f"{_path(webhook_id, resolved)}/rotate-secret"
-    rotated = await call("POST", path, json=payload, keep_secrets=True)
+    rotated = await call("POST", path, json=payload or None, keep_secrets=True)
     return {"kind": resolved, **rotated}
 
 

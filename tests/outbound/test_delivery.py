@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
-from app.kit import jsonbody
+import pytest
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from app.kit import jsonbody, signing
+from app.kit.ids import utcnow
 from app.kit.signing import hex_signature
+from app.models import OutboundWebhook
 from tests.outbound.helpers import (
     HOOKS,
     create_hook,
@@ -202,18 +208,76 @@ def test_filters_choose_the_events_a_webhook_gets(outbound_api, receiver):
     assert boss_body["data"]["from"] == "boss@company.com"
 
 
-def test_rotation_signs_with_both_secrets_during_grace(outbound_api, receiver):
-    server = receiver()
-    hook = create_hook(outbound_api, server.url_for("/rot"))
-    old = hook["secret"]
-    new = outbound_api.post(f"{HOOKS}/{hook['id']}/rotate-secret").json()["secret"]
+def rotate(client, hook: dict, secret: str, **fields) -> dict:
+    answer = client.post(
+        f"{HOOKS}/{hook['id']}/rotate-secret", json={"secret": secret, **fields}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
-    record(outbound_api, "email.sent", {"subject": "rotating"})
 
-    [request] = server.wait_for(1)
+def test_during_grace_hex_keeps_the_old_secret_and_standard_has_both(
+    outbound_api, receiver, node_receiver
+):
+    old, new = "ancien-secret-partagé", "nouveau-secret-partagé"
+    node = node_receiver(old)
+    recorder = receiver()
+    node_hook = create_hook(outbound_api, node.url_for("/guide"), secret=old)
+    std_hook = create_hook(outbound_api, recorder.url_for("/std"), secret=old)
+    for hook in (node_hook, std_hook):
+        rotate(outbound_api, hook, new)
+
+    record(outbound_api, "email.sent", {"subject": "rotating é"})
+
+    [result] = node.wait_for(1)
+    assert result["reason"] == "ok"
+    [request] = recorder.wait_for(1)
     assert len(request.header("webhook-signature").split(" ")) == 2
     verify_standard(old, request)
     verify_standard(new, request)
+    assert request.header("X-Webhook-Signature") == hex_signature(old, request.body)
+
+
+def test_after_grace_only_the_new_secret_signs(outbound_api, receiver):
+    old, new = "ancien-secret", signing.generate_secret()
+    recorder = receiver()
+    hook = create_hook(outbound_api, recorder.url_for("/after"), secret=old)
+    rotate(outbound_api, hook, new, graceHours=1)
+    ctx = outbound_api.app.state.ctx
+    with ctx.transaction() as session:
+        webhook = session.get(OutboundWebhook, hook["id"])
+        webhook.previous_secret_expires_at = utcnow() - timedelta(seconds=1)
+
+    record(outbound_api, "email.sent", {"subject": "after grace"})
+
+    [request] = recorder.wait_for(1)
+    assert request.header("X-Webhook-Signature") == hex_signature(new, request.body)
+    verify_standard(new, request)
+    with pytest.raises(WebhookVerificationError):
+        verify_standard(old, request)
+
+
+def test_zero_grace_switches_both_headers_at_once(
+    outbound_api, receiver, node_receiver
+):
+    old, new = "ancien-secret-partagé", "nouveau-secret-partagé"
+    node = node_receiver(new)
+    recorder = receiver()
+    node_hook = create_hook(outbound_api, node.url_for("/guide"), secret=old)
+    std_hook = create_hook(outbound_api, recorder.url_for("/std"), secret=old)
+    for hook in (node_hook, std_hook):
+        rotated = rotate(outbound_api, hook, new, graceHours=0)
+        assert rotated["previousSecretExpiresAt"] is None
+
+    record(outbound_api, "email.sent", {"subject": "switched"})
+
+    [result] = node.wait_for(1)
+    assert result["reason"] == "ok"
+    [request] = recorder.wait_for(1)
+    assert len(request.header("webhook-signature").split(" ")) == 1
+    verify_standard(new, request)
+    with pytest.raises(WebhookVerificationError):
+        verify_standard(old, request)
     assert request.header("X-Webhook-Signature") == hex_signature(new, request.body)
 
 

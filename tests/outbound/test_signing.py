@@ -31,7 +31,9 @@ def test_hex_signature_is_hmac_of_body_with_utf8_secret():
 
 @pytest.mark.parametrize("secret", [signing.generate_secret(), "secret-partagé"])
 def test_standard_signature_verifies_with_standardwebhooks(secret):
-    headers = signing.signature_headers([secret], "evt_1", int(time.time()), BODY)
+    headers = signing.signature_headers(
+        signing.SigningKeys.single(secret), "evt_1", int(time.time()), BODY
+    )
     key = secret if secret.startswith("whsec_") else secret.encode()
 
     assert Webhook(key).verify(BODY, headers) == {
@@ -41,14 +43,15 @@ def test_standard_signature_verifies_with_standardwebhooks(secret):
     }
 
 
-def test_both_keys_sign_during_rotation_and_hex_uses_the_new_one():
+def test_hex_uses_its_own_key_while_both_keys_sign_standard():
     new, old = signing.generate_secret(), signing.generate_secret()
-    headers = signing.signature_headers([new, old], "evt_1", int(time.time()), BODY)
+    keys = signing.SigningKeys(hex_secret=old, standard=(new, old))
+    headers = signing.signature_headers(keys, "evt_1", int(time.time()), BODY)
 
     assert len(headers["webhook-signature"].split(" ")) == 2
     Webhook(new).verify(BODY, headers)
     Webhook(old).verify(BODY, headers)
-    assert headers["X-Webhook-Signature"] == signing.hex_signature(new, BODY)
+    assert headers["X-Webhook-Signature"] == signing.hex_signature(old, BODY)
     with pytest.raises(WebhookVerificationError):
         Webhook(signing.generate_secret()).verify(BODY, headers)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from tests.outbound.helpers import HOOKS, create_hook
 from tests.support.service import api_client, settings_for
 
@@ -53,6 +57,44 @@ def test_reveal_and_rotate_show_the_secret(api):
     assert generated.json()["secret"].startswith("whsec_")
     shown = api.get(f"{HOOKS}/{created['id']}").json()
     assert shown["secretRotatingUntil"] is not None
+
+
+def test_rotate_answer_says_which_secret_signs_which_header(api):
+    created = create_hook(api, "https://hooks.example.com/in", secret="first")
+    path = f"{HOOKS}/{created['id']}/rotate-secret"
+
+    graced = api.post(path, json={"secret": "two", "graceHours": 2}).json()
+    at_once = api.post(path, json={"secret": "three", "graceHours": 0}).json()
+    shown = api.get(f"{HOOKS}/{created['id']}").json()
+
+    until = datetime.fromisoformat(graced["previousSecretExpiresAt"])
+    assert timedelta(minutes=119) < until - datetime.now(UTC) <= timedelta(hours=2)
+    assert graced["headerKeys"] == {
+        "X-Webhook-Signature": ["previous"],
+        "webhook-signature": ["new", "previous"],
+    }
+    assert graced["previousSecretExpiresAt"][:19] in graced["note"]
+    assert at_once["previousSecretExpiresAt"] is None
+    assert at_once["headerKeys"] == {
+        "X-Webhook-Signature": ["new"],
+        "webhook-signature": ["new"],
+    }
+    assert shown["secretRotatingUntil"] is None
+
+
+@pytest.mark.parametrize("hours", [-1, 169, "soon"])
+def test_grace_hours_out_of_range_are_refused(api, hours):
+    created = create_hook(api, "https://hooks.example.com/in", secret="first")
+
+    answer = api.post(
+        f"{HOOKS}/{created['id']}/rotate-secret", json={"graceHours": hours}
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "ValidationError"
+    assert "graceHours" in answer.json()["detail"]
+    revealed = api.post(f"{HOOKS}/{created['id']}/reveal-secret").json()
+    assert revealed["secret"] == "first"
 
 
 def test_unknown_events_are_refused_listing_the_valid_ones(api):
