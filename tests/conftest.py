@@ -7,9 +7,17 @@ import pytest
 from tests.support import services
 from tests.support.dovecot import DovecotServer
 from tests.support.factories import started
+from tests.support.loopback_only import loopback_only
 from tests.support.node_receiver import NodeReceiver
 from tests.support.receiver import HttpReceiver
 from tests.support.smtp import SmtpServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stay_on_loopback() -> Iterator[None]:
+    """No test reaches past this machine, whatever URL it configures."""
+    with loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")
