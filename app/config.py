@@ -23,6 +23,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_settings import (
@@ -33,6 +34,8 @@ from pydantic_settings import (
 
 ENV_PREFIX = "MAILING_MANAGER_"
 CONFIG_FILE_NAME = "config.json"
+# Time a send job needs under its lease besides the SMTP transaction itself.
+LEASE_MARGIN_SECONDS = 60.0
 
 
 class ConfigError(Exception):
@@ -145,9 +148,29 @@ class SenderSettings(Section):
         default_factory=lambda: [0.0, 30, 120, 600, 1800, 3600]
     )
     timeout_seconds: float = Field(30, gt=0)
+    # A whole SMTP transaction, connect to QUIT: a server answering slowly
+    # line after line is cut off here whatever timeout_seconds says.
+    send_deadline_seconds: float = Field(300, gt=0)
     # How long a sending process holds a job; past it, another process takes
     # the job over (the holder is presumed dead). Longer than any one send.
     lease_seconds: float = Field(600, gt=0)
+    concurrency: int = Field(4, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> SenderSettings:
+        # A live send must never lose its claim, or another process would send
+        # the same email again while the first is still talking to the server.
+        # The margin covers building the message and the IMAP look-up of a
+        # replied-to email before the SMTP transaction starts.
+        floor = self.send_deadline_seconds + LEASE_MARGIN_SECONDS
+        if self.lease_seconds <= floor:
+            raise ValueError(
+                f"sender.leaseSeconds ({self.lease_seconds:g}) must be greater "
+                f"than sender.sendDeadlineSeconds ({self.send_deadline_seconds:g})"
+                f" + {LEASE_MARGIN_SECONDS:g} s; raise sender.leaseSeconds or "
+                "lower sender.sendDeadlineSeconds"
+            )
+        return self
 
 
 class WorkersSettings(Section):

@@ -90,4 +90,7 @@ def test_account(
 ) -> AccountTestResult:
     """Log in to the IMAP and SMTP servers and report what worked."""
     account = service.get_account(session, account_id)
-    return service.test_account(account, ctx.box)
+    deadline = min(
+        service.TEST_DEADLINE_SECONDS, ctx.settings.sender.send_deadline_seconds
+    )
+    return service.test_account(account, ctx.box, deadline)

@@ -19,16 +19,26 @@ from app.accounts.schemas import (
     ServerPatch,
 )
 from app.errors import NotFound
+from app.kit.deadline import DeadlineExceeded, socket_deadline
 from app.kit.ids import new_id
 from app.kit.pagination import paginate
 from app.kit.secretbox import SecretBox
-from app.mail.connect import MailServerError, ServerLogin, open_imap, open_smtp
+from app.mail.connect import (
+    CannotConnect,
+    MailServerError,
+    ServerLogin,
+    new_smtp,
+    open_imap,
+    open_smtp,
+)
 from app.models import Account
 from app.models.base import touch
 
 logger = logging.getLogger(__name__)
 
 PROTOCOLS = ("imap", "smtp")
+# Longest an account test waits on a server, connect to QUIT.
+TEST_DEADLINE_SECONDS = 30.0
 
 
 def get_account(session: Session, account_id: str) -> Account:
@@ -125,11 +135,24 @@ def server_login(
     )
 
 
-def test_account(account: Account, box: SecretBox) -> AccountTestResult:
+def test_account(
+    account: Account, box: SecretBox, deadline: float = TEST_DEADLINE_SECONDS
+) -> AccountTestResult:
     """Log in to both servers and say precisely what failed, if anything."""
     imap = _check(lambda: open_imap(server_login(account, "imap", box, 15)).logout())
-    smtp = _check(lambda: open_smtp(server_login(account, "smtp", box, 15)).quit())
+    smtp = _check(lambda: _smtp_login(server_login(account, "smtp", box, 15), deadline))
     return AccountTestResult(ok=imap.ok and smtp.ok, imap=imap, smtp=smtp)
+
+
+def _smtp_login(login: ServerLogin, deadline: float) -> None:
+    # A server may drip lines for ever, each within the read timeout: the
+    # whole login gets `deadline` seconds.
+    client = new_smtp(login)
+    try:
+        with socket_deadline(deadline, lambda: client.sock):
+            open_smtp(login, client).quit()
+    except DeadlineExceeded as exc:
+        raise CannotConnect("SMTP", login.address, str(exc)) from exc
 
 
 def _check(attempt) -> ServerCheck:

@@ -108,10 +108,29 @@ def _imap_client(login: ServerLogin) -> BaseMailBox:
     return MailBoxUnencrypted(login.host, login.port, timeout=login.timeout)
 
 
-def open_smtp(login: ServerLogin) -> smtplib.SMTP:
-    """A connected SMTP client, TLS set up and AUTH done when a user is given."""
+def new_smtp(login: ServerLogin) -> smtplib.SMTP:
+    """An SMTP client not connected yet: hand it to open_smtp.
+
+    Holding the client before it connects lets a caller bound the whole
+    exchange, greeting included (see app.kit.deadline).
+    """
+    if login.security == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            timeout=login.timeout, context=tls_context(login.tls_verify)
+        )
+    else:
+        client = smtplib.SMTP(timeout=login.timeout)
+    # smtplib names the TLS server (SNI, certificate check) after the host it
+    # was created with; connect() alone does not set it.
+    client._host = login.host  # type: ignore[attr-defined]
+    return client
+
+
+def open_smtp(login: ServerLogin, client: smtplib.SMTP | None = None) -> smtplib.SMTP:
+    """Connect `client` (or a new one): TLS set up and AUTH done when a user is
+    given."""
     try:
-        client = _smtp_client(login)
+        client = _smtp_connect(client or new_smtp(login), login)
     except Exception as exc:
         raise translate("SMTP", login, exc) from exc
     if not login.username:
@@ -140,19 +159,16 @@ def _auth_plain_utf8(client: smtplib.SMTP, username: str, password: str) -> None
         raise smtplib.SMTPAuthenticationError(code, text)
 
 
-def _smtp_client(login: ServerLogin) -> smtplib.SMTP:
-    context = tls_context(login.tls_verify)
-    if login.security == "ssl":
-        return smtplib.SMTP_SSL(
-            login.host, login.port, timeout=login.timeout, context=context
-        )
-    client = smtplib.SMTP(login.host, login.port, timeout=login.timeout)
-    if login.security == "starttls":
-        try:
-            client.starttls(context=context)
-        except BaseException:
-            _close_quietly(client)
-            raise
+def _smtp_connect(client: smtplib.SMTP, login: ServerLogin) -> smtplib.SMTP:
+    try:
+        code, message = client.connect(login.host, login.port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, message)
+        if login.security == "starttls":
+            client.starttls(context=tls_context(login.tls_verify))
+    except BaseException:
+        _close_quietly(client)
+        raise
     return client
 
 

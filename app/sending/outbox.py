@@ -112,9 +112,11 @@ def seconds_until_due(ctx: AppContext) -> float | None:
 
 def finish(ctx: AppContext, claim: Claim, outcome: Outcome) -> bool:
     """Record the outcome, with its event, in one transaction; False if the
-    claim was lost (the lease ran out and another process took the job)."""
+    claim was lost (the lease ran out and another process took the job) and
+    the outcome is not a send the server accepted."""
     with ctx.transaction() as session:
-        if not _still_held(session, claim):
+        held = _still_held(session, claim)
+        if not held and not (isinstance(outcome, Sent) and _take_back(session, claim)):
             logger.warning("send job claim lost", extra={"job_id": claim.job_id})
             return False
         job = session.get(SendJob, claim.job_id)
@@ -133,6 +135,18 @@ def _still_held(session: Session, claim: Claim) -> bool:
             col(SendJob.claim_token) == claim.token,
             col(SendJob.status) == "sending",
         )
+        .values(updated_at=utcnow(), claimed_until=None, claim_token=None)
+    )
+    return result.rowcount == 1
+
+
+def _take_back(session: Session, claim: Claim) -> bool:
+    # The server accepted the email after the claim was lost: that is what
+    # happened, whatever another process recorded meanwhile (a retry, or a
+    # failure once the attempts ran out), so the job is marked sent.
+    result = session.exec(
+        update(SendJob)
+        .where(col(SendJob.id) == claim.job_id, col(SendJob.status) != "sent")
         .values(updated_at=utcnow(), claimed_until=None, claim_token=None)
     )
     return result.rowcount == 1

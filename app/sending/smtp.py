@@ -11,7 +11,8 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 
-from app.mail.connect import MailServerError, ServerLogin, open_smtp
+from app.kit.deadline import DeadlineExceeded, socket_deadline
+from app.mail.connect import MailServerError, ServerLogin, new_smtp, open_smtp
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,33 @@ class Accepted:
 
 
 def send(
-    login: ServerLogin, sender: str, recipients: list[str], data: bytes
+    login: ServerLogin,
+    sender: str,
+    recipients: list[str],
+    data: bytes,
+    deadline: float,
 ) -> Accepted:
-    """Log in and run one mail transaction; raise SendFailure when not sent."""
+    """Log in and run one mail transaction, all within `deadline` seconds
+    (connect to QUIT); raise SendFailure when not sent."""
+    client = new_smtp(login)
     try:
-        client = open_smtp(login)
+        with socket_deadline(deadline, lambda: client.sock):
+            return _session(client, login, sender, recipients, data)
+    except DeadlineExceeded as exc:
+        # The server may have taken the email just before the cut; the retry
+        # sends it again with the same Message-ID (delivery is at least once).
+        raise SendFailure(f"{login.address}: {exc}", transient=True) from exc
+
+
+def _session(
+    client: smtplib.SMTP,
+    login: ServerLogin,
+    sender: str,
+    recipients: list[str],
+    data: bytes,
+) -> Accepted:
+    try:
+        open_smtp(login, client)
     except MailServerError as exc:
         raise SendFailure(exc.detail, transient=_login_transient(exc)) from exc
     try:

@@ -2,7 +2,12 @@
 
 Delivery is at least once: a process killed between the server's "250" and
 the commit leaves the job claimed, and it is sent again once the lease runs
-out (with the same Message-ID, so receivers can tell).
+out (with the same Message-ID, so receivers can tell). A live send never
+outlasts its lease: each SMTP transaction is cut off after
+`sender.sendDeadlineSeconds` (a transient failure, retried on the schedule),
+and the settings require the lease to be longer. Should a server's "250" still
+arrive after the claim was lost, the job is recorded as sent all the same,
+never left failed or queued by whoever took it over.
 
 When the server accepts some recipients and refuses others, the email is
 sent: the refused ones and the server's answers are kept on the job (and in
@@ -13,6 +18,8 @@ send the email a second time to everyone who accepted it.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from app.accounts.service import server_login
@@ -39,18 +46,63 @@ class Transient(Exception):
 
 
 class SenderWorker(Worker):
+    """Claims due jobs and sends up to `sender.concurrency` of them at once,
+    each in its own thread, so one slow server holds up only its own jobs."""
+
     name = "sender"
+
+    def __init__(self, ctx: AppContext):
+        super().__init__(ctx)
+        self._slots = threading.BoundedSemaphore(ctx.settings.sender.concurrency)
+        self._lock = threading.Lock()
+        self._running: set[threading.Thread] = set()
 
     def run_once(self) -> float | None:
         for _ in range(MAX_JOBS_PER_PASS):
             if self.stopping:
                 return 0
+            if not self._slots.acquire(blocking=False):
+                # Every slot is busy; a finishing job wakes this loop up.
+                return MAX_IDLE_SECONDS
             claim = outbox.claim_next(self.ctx)
             if claim is None:
+                self._slots.release()
                 break
-            self.deliver(claim)
+            self._start(claim)
         delay = outbox.seconds_until_due(self.ctx)
         return MAX_IDLE_SECONDS if delay is None else min(delay, MAX_IDLE_SECONDS)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, then give the sends in flight `timeout` s to end."""
+        super().stop(timeout)
+        self.wait_idle(timeout)
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) for the sends in flight to end."""
+        end = time.monotonic() + timeout
+        with self._lock:
+            running = list(self._running)
+        for thread in running:
+            thread.join(max(end - time.monotonic(), 0))
+
+    def _start(self, claim: outbox.Claim) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(claim,), name="mm-sender-job", daemon=True
+        )
+        with self._lock:
+            self._running.add(thread)
+        thread.start()
+
+    def _run(self, claim: outbox.Claim) -> None:
+        try:
+            self.deliver(claim)
+        except Exception:
+            logger.exception("send job crashed", extra={"job_id": claim.job_id})
+        finally:
+            with self._lock:
+                self._running.discard(threading.current_thread())
+            self._slots.release()
+            self.ctx.wake(self.name)
 
     def deliver(self, claim: outbox.Claim) -> None:
         """Send one claimed job and record the outcome."""
@@ -62,7 +114,8 @@ class SenderWorker(Worker):
             summary = _built_summary(built, account)
             data = built.data
             login = self._login(account, "smtp")
-            accepted = smtp.send(login, built.sender, built.recipients, data)
+            deadline = self.ctx.settings.sender.send_deadline_seconds
+            accepted = smtp.send(login, built.sender, built.recipients, data, deadline)
         except (Permanent, smtp.SendFailure, Transient) as exc:
             self._failed(claim, job, summary, exc)
             return
