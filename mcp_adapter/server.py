@@ -69,7 +69,13 @@ def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 3101) -> 
     """Serve the tools over `stdio` (the default) or `http` (streamable HTTP)."""
     _configure_logging()
     config = ServiceConfig.from_env()
-    logger.info("mcp adapter starting", extra={"service": config.url})
+    problem = config.url_problem()
+    if problem:
+        # The URL itself is not logged: it may carry a password.
+        logger.warning("MAILING_MANAGER_URL is unusable; every tool will fail")
+        logger.warning(problem)
+    else:
+        logger.info("mcp adapter starting", extra={"service": config.url})
     if not config.token:
         logger.warning("MAILING_MANAGER_TOKEN is not set; every tool will fail")
     server = build_server()

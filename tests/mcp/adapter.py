@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def adapter_env(url: str, token: str | None) -> dict[str, str]:
+def adapter_env(
+    url: str, token: str | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment an MCP client's configuration would give the adapter."""
-    env = {"PYTHONPATH": str(ROOT), "MAILING_MANAGER_URL": url}
+    env = {"PYTHONPATH": str(ROOT), "MAILING_MANAGER_URL": url, **(extra or {})}
     if token is not None:
         env["MAILING_MANAGER_TOKEN"] = token
     return env
@@ -31,13 +33,15 @@ def adapter_command() -> tuple[str, list[str]]:
 
 
 @asynccontextmanager
-async def connect(url: str, token: str | None) -> AsyncIterator[Client]:
+async def connect(
+    url: str, token: str | None, extra: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
     """A connected MCP client whose server is a fresh adapter subprocess."""
     command, args = adapter_command()
     transport = StdioTransport(
         command,
         args,
-        env=adapter_env(url, token),
+        env=adapter_env(url, token, extra),
         cwd=str(ROOT),
         keep_alive=False,
     )
@@ -45,11 +49,16 @@ async def connect(url: str, token: str | None) -> AsyncIterator[Client]:
         yield client
 
 
-def run(url: str, token: str | None, use: Callable[[Client], Awaitable[T]]) -> T:
+def run(
+    url: str,
+    token: str | None,
+    use: Callable[[Client], Awaitable[T]],
+    extra: dict[str, str] | None = None,
+) -> T:
     """Start the adapter, hand a connected client to `use`, stop the adapter."""
 
     async def session() -> T:
-        async with connect(url, token) as client:
+        async with connect(url, token, extra) as client:
             return await use(client)
 
     return asyncio.run(session())
