@@ -108,6 +108,9 @@ class OutboundSettings(Section):
         default_factory=lambda: [0.0, 5, 300, 1800, 7200, 18000, 36000, 36000]
     )
     concurrency: int = Field(8, ge=1, le=64)
+    # Deliveries of one webhook in flight at once, so a slow endpoint cannot
+    # hold every slot while the others wait.
+    per_endpoint_concurrency: int = Field(2, ge=1, le=64)
     disable_after_hours: float = Field(120, gt=0)
     rotation_grace_hours: float = Field(24, ge=0)
 

@@ -14,9 +14,10 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, Select, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from app import __version__
@@ -44,17 +45,19 @@ def lease_seconds(timeout: float) -> float:
     return 2 * timeout + 5
 
 
-def claim_due(session: Session, limit: int, lease: float) -> list[Claim]:
-    """Claim up to `limit` due deliveries for `lease` seconds; commits."""
+def claim_due(
+    session: Session, limit: int, lease: float, per_endpoint: int
+) -> list[Claim]:
+    """Claim up to `limit` due deliveries for `lease` seconds; commits.
+
+    A webhook never holds more than `per_endpoint` unexpired claims, so a slow
+    endpoint cannot take every slot; within that cap the earliest due go first.
+    """
     now = utcnow()
     token = new_id("clm")
     free = or_(col(Delivery.claimed_until).is_(None), col(Delivery.claimed_until) < now)
-    due = (
-        select(Delivery.id)
-        .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now)
-        .where(free)
-        .order_by(col(Delivery.next_attempt_at))
-        .limit(limit)
+    due = select(Delivery.id).where(
+        col(Delivery.id).in_(_fair_candidates(now, free, limit, per_endpoint))
     )
     if session.get_bind().dialect.name != "sqlite":
         due = due.with_for_update(skip_locked=True)
@@ -68,13 +71,56 @@ def claim_due(session: Session, limit: int, lease: float) -> list[Claim]:
     return [Claim(delivery_id, token) for delivery_id in ids]
 
 
-def seconds_until_due(session: Session) -> float:
-    """Seconds until the next pending delivery or lease comes due (capped)."""
+def _fair_candidates(
+    now: datetime, free: ColumnElement[bool], limit: int, per_endpoint: int
+) -> Select[tuple[str]]:
+    """Ids of due deliveries, each webhook's earliest up to its free slots."""
+    held = aliased(Delivery)
+    busy = (
+        select(func.count())
+        .where(
+            col(held.webhook_id) == col(Delivery.webhook_id),
+            col(held.status) == "pending",
+            col(held.claimed_until) >= now,
+        )
+        .scalar_subquery()
+    )
+    rank = func.row_number().over(
+        partition_by=col(Delivery.webhook_id),
+        order_by=(col(Delivery.next_attempt_at), col(Delivery.id)),
+    )
+    ranked = (
+        select(
+            col(Delivery.id).label("id"),
+            col(Delivery.next_attempt_at).label("due_at"),
+            (rank + busy).label("load"),
+        )
+        .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now)
+        .where(free)
+        .subquery()
+    )
+    return (
+        select(ranked.c.id)
+        .where(ranked.c.load <= per_endpoint)
+        .order_by(ranked.c.due_at, ranked.c.id)
+        .limit(limit)
+    )
+
+
+def seconds_until_due(session: Session, since: datetime) -> float:
+    """Seconds until the next delivery due after `since` or lease end (capped).
+
+    Deliveries already due at `since` but not claimed then wait for their
+    webhook's claims to end: a finished attempt wakes the dispatcher, and an
+    abandoned claim is covered by its lease end.
+    """
     now = utcnow()
     pending = col(Delivery.status) == "pending"
     next_due = session.exec(
         select(func.min(Delivery.next_attempt_at)).where(
-            pending, col(Delivery.claimed_until).is_(None)
+            pending,
+            col(Delivery.claimed_until).is_(None),
+            col(Delivery.next_attempt_at) > since,
         )
     ).one()
     lease_end = session.exec(
@@ -109,11 +155,13 @@ class Dispatcher(Worker):
             return POLL_SECONDS  # a finishing attempt wakes the loop
         with self.ctx.session() as session:
             lease = lease_seconds(settings.timeout_seconds)
-            for claim in claim_due(session, free, lease):
+            started = utcnow()
+            claims = claim_due(session, free, lease, settings.per_endpoint_concurrency)
+            for claim in claims:
                 self._submit(claim)
-            if self._busy() >= settings.concurrency:
-                return POLL_SECONDS
-            return seconds_until_due(session)
+            if len(claims) >= free:
+                return 0.0  # more may be due: claim again once a slot frees
+            return seconds_until_due(session, started)
 
     def _busy(self) -> int:
         with self._lock:

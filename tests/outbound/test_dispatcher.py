@@ -44,9 +44,9 @@ def test_two_dispatchers_never_claim_the_same_delivery(ctx):
     add_events(ctx, 5)
 
     with ctx.session() as one, ctx.session() as two:
-        first = claim_due(one, 3, lease=60)
-        second = claim_due(two, 3, lease=60)
-        third = claim_due(two, 3, lease=60)
+        first = claim_due(one, 3, lease=60, per_endpoint=5)
+        second = claim_due(two, 3, lease=60, per_endpoint=5)
+        third = claim_due(two, 3, lease=60, per_endpoint=5)
 
     ids = [c.delivery_id for c in first + second]
     assert (len(first), len(second), third) == (3, 2, [])
@@ -57,14 +57,14 @@ def test_an_expired_lease_is_claimed_again(ctx):
     add_webhook(ctx, "http://127.0.0.1:9/a")
     add_events(ctx, 1)
     with ctx.session() as session:
-        [claim] = claim_due(session, 5, lease=60)
-        assert claim_due(session, 5, lease=60) == []
+        [claim] = claim_due(session, 5, lease=60, per_endpoint=5)
+        assert claim_due(session, 5, lease=60, per_endpoint=5) == []
         delivery = session.get(Delivery, claim.delivery_id)
         delivery.claimed_until = utcnow() - timedelta(seconds=1)
         session.add(delivery)
         session.commit()
 
-        [again] = claim_due(session, 5, lease=60)
+        [again] = claim_due(session, 5, lease=60, per_endpoint=5)
 
     assert again.delivery_id == claim.delivery_id
     assert again.token != claim.token
@@ -92,7 +92,7 @@ def test_no_success_for_too_long_disables_the_endpoint(ctx, receiver):
     dispatcher = Dispatcher(ctx)
 
     with ctx.session() as session:
-        [claim] = claim_due(session, 1, lease=60)
+        [claim] = claim_due(session, 1, lease=60, per_endpoint=5)
     dispatcher.deliver(claim)
     dispatcher.stop()
 
@@ -112,7 +112,7 @@ def test_deliveries_of_a_disabled_webhook_fail_unsent(ctx, receiver):
     dispatcher = Dispatcher(ctx)
 
     with ctx.session() as session:
-        [claim] = claim_due(session, 1, lease=60)
+        [claim] = claim_due(session, 1, lease=60, per_endpoint=5)
     dispatcher.deliver(claim)
     dispatcher.stop()
 
@@ -135,7 +135,7 @@ def test_a_test_event_is_tried_once_on_a_disabled_webhook_not_retried(ctx, recei
         with ctx.session() as session:
             session.exec(select(Delivery)).one().next_attempt_at = utcnow()
             session.commit()
-            [claim] = claim_due(session, 1, lease=60)
+            [claim] = claim_due(session, 1, lease=60, per_endpoint=5)
         dispatcher.deliver(claim)
     dispatcher.stop()
 
@@ -156,7 +156,7 @@ def test_a_target_no_longer_allowed_is_refused_at_delivery(home, receiver):
     dispatcher = Dispatcher(strict)
 
     with strict.session() as session:
-        [claim] = claim_due(session, 1, lease=60)
+        [claim] = claim_due(session, 1, lease=60, per_endpoint=5)
     dispatcher.deliver(claim)
     dispatcher.stop()
 

@@ -33,6 +33,8 @@ def service_process(home: Path, port: int):
         MAILING_MANAGER_OUTBOUND__ALLOWED_NETWORKS='["127.0.0.0/8"]',
         MAILING_MANAGER_OUTBOUND__RETRY_SCHEDULE=json.dumps([0] + [0.5] * 20),
         MAILING_MANAGER_OUTBOUND__TIMEOUT_SECONDS="1",
+        # Every held attempt of the one endpoint is in flight when the kill comes.
+        MAILING_MANAGER_OUTBOUND__PER_ENDPOINT_CONCURRENCY=str(HELD),
     )
     with open(home / "service.log", "ab") as log:
         process = subprocess.Popen(

@@ -76,9 +76,9 @@ def test_claims_skip_locked_rows(pg_ctx):
             .limit(1)
             .with_for_update()
         ).one()
-        claims = claim_due(claimer, 5, lease=60)
+        claims = claim_due(claimer, 5, lease=60, per_endpoint=5)
         holder.rollback()
-        after = claim_due(claimer, 5, lease=60)
+        after = claim_due(claimer, 5, lease=60, per_endpoint=5)
 
     assert len(claims) == 2
     assert held not in {c.delivery_id for c in claims}
