@@ -7,10 +7,12 @@ answers `{"error": "<ClassName>", "detail": "<what and how to fix>"}`.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,31 @@ class UpstreamError(AppError):
     """A mail server or other remote peer refused or failed."""
 
     status_code = 502
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    error: str
+    detail: str
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give."""
+    meaning = {
+        400: "Malformed request (body, cursor, query value)",
+        401: "Missing or wrong credentials",
+        404: "No such object",
+        409: "Conflicts with the current state",
+        413: "Body too large",
+        415: "Unsupported content type",
+        422: "Invalid or missing fields; `detail` names each one",
+        429: "Rate limit reached; see Retry-After",
+        502: "A mail server refused or failed",
+        503: "A dependency (e.g. the rate limit store) is unavailable",
+        504: "A mail server did not answer in time",
+    }
+    return {code: {"model": ErrorOut, "description": meaning[code]} for code in codes}
 
 
 def error_body(name: str, detail: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from app.accounts.router import router as accounts_router
 from app.auth import ApiGate, require_token
 from app.config import Settings, load_settings
 from app.context import AppContext, build_context
-from app.errors import install_error_handlers
+from app.errors import error_responses, install_error_handlers
 from app.events.router import router as events_router
 from app.inbound.public import router as webhook_router
 from app.inbound.router import router as inbound_router
@@ -37,7 +37,11 @@ DOCS_ASSETS = "/docs-assets"
 
 def api_router() -> APIRouter:
     """Every admin route, behind the bearer token."""
-    router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+    router = APIRouter(
+        prefix="/api",
+        dependencies=[Depends(require_token)],
+        responses=error_responses(400, 401, 404, 409, 413, 422, 502),
+    )
     for domain_router in (
         accounts_router,
         mail_router,
@@ -99,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _add_public_routes(app: FastAPI) -> None:
+    @app.head("/healthz", include_in_schema=False)
     @app.get("/healthz", operation_id="health", tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness check: answers while the process serves HTTP."""

@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from app.kit.lines import RULE, has_line_break, header_has_line_break
 from app.kit.schema import ApiInput, ApiModel
+from app.kit.urlsafety import is_metadata_host
 
 Security = Literal["ssl", "starttls", "none"]
 
@@ -43,6 +44,8 @@ def _from_part(value: str | None) -> str | None:
 def _plain_host(value: str) -> str:
     if any(c.isspace() for c in value) or "/" in value:
         raise ValueError("a host name or IP address, without scheme or path")
+    if is_metadata_host(value):
+        raise ValueError("link-local and cloud metadata addresses are never used")
     return value
 
 

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from app.context import get_session
 from app.events import service
 from app.events.schemas import EventOut
+from app.events.types import EVENT_TYPES
 from app.kit.schema import Page
 from app.outbound import deliveries
 from app.outbound.schemas import DeliveryOut
 
 router = APIRouter(prefix="/events", tags=["events"])
 
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+
 
 @router.get("", operation_id="list_events", response_model=Page[EventOut])
 def list_events(
-    event_type: str | None = Query(None, alias="type", description="e.g. email.sent"),
+    event_type: EventType | None = Query(None, alias="type"),
     account_id: str | None = Query(None, alias="accountId"),
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = None,

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.context import AppContext
-from app.errors import AppError
+from app.errors import AppError, error_responses
 from app.inbound import calls, requests
 from app.inbound.ratelimit import limiter_for
 
@@ -33,12 +33,59 @@ the body)."""
 POLL_SECONDS = 0.2
 
 
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+OPENAPI_EXTRA: dict[str, Any] = {
+    "parameters": [
+        _header("X-Webhook-Secret", "The webhook's secret (default auth mode)"),
+        _header("X-Webhook-Signature", "hmac mode: hex HMAC-SHA256 of the raw body"),
+        _header("Idempotency-Key", "Repeat-safe key: the first answer is replayed"),
+        {
+            "name": "wait",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "number", "minimum": 0, "maximum": 30},
+            "description": "Seconds to wait for the emails to be sent",
+        },
+    ],
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "additionalProperties": True},
+                "example": {
+                    "action": "send_email",
+                    "to": "dest@example.com",
+                    "subject": "Merci !",
+                    "body": "Email automatique",
+                },
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "additionalProperties": True}
+            },
+        },
+    },
+}
+
+
 @router.post(
     "/webhook/{key:path}",
     operation_id="call_webhook",
     status_code=202,
     description=DESCRIPTION,
-    responses={200: {"description": "With ?wait=: the jobs finished"}},
+    responses={
+        200: {"description": "With ?wait=: the jobs finished"},
+        **error_responses(400, 401, 404, 413, 415, 422, 429, 502, 503),
+    },
+    openapi_extra=OPENAPI_EXTRA,
 )
 async def call_webhook(key: str, request: Request) -> JSONResponse:
     """Trigger an inbound webhook (X-Webhook-Secret, or X-Webhook-Signature)."""

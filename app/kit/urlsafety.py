@@ -168,6 +168,20 @@ def _host(parts: SplitResult) -> str:
     return host
 
 
+def is_metadata_host(host: str) -> bool:
+    """True for a cloud metadata name, or a literal link-local/metadata address."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name in METADATA_HOSTS:
+        return True
+    literal = _literal_address(name)
+    if literal is None:
+        return False
+    address = _embedded_ipv4(literal)
+    return address in METADATA_ADDRESSES or _in_networks(
+        address, ALWAYS_REFUSED_NETWORKS
+    )
+
+
 def _literal_address(host: str) -> IpAddress | None:
     try:
         return ipaddress.ip_address(host)

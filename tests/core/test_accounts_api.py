@@ -210,3 +210,14 @@ def test_folder_names_with_line_breaks_are_refused(api):
         assert field in response.json()["detail"].lower()
         assert "line breaks" in response.json()["detail"]
     assert api.get(f"/api/accounts/{account_id}").json()["folders"] == ["INBOX"]
+
+
+def test_metadata_and_link_local_hosts_are_refused(api):
+    for host in ("169.254.169.254", "metadata.google.internal", "[fe80::1]"):
+        body = _account_body()
+        body["imap"]["host"] = host
+
+        response = api.post("/api/accounts", json=body)
+
+        assert response.status_code == 422, host
+        assert "metadata" in response.json()["detail"]

@@ -57,3 +57,21 @@ def test_docs_render_from_local_assets_without_network(api, monkeypatch):
         assert asset in page.text
         served = api.get(asset)
         assert served.status_code == 200 and len(served.content) > 10_000
+
+
+def test_openapi_documents_the_real_error_shape(api):
+    spec = api.get("/openapi.json").json()
+    accounts = spec["paths"]["/api/accounts"]["post"]["responses"]
+    webhook = spec["paths"]["/webhook/{key}"]["post"]
+
+    for code in ("401", "422"):
+        ref = accounts[code]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ErrorOut")
+    assert "HTTPValidationError" not in str(accounts)
+    assert {"429", "413", "401"} <= set(webhook["responses"])
+    names = {p["name"] for p in webhook["parameters"]}
+    assert {"X-Webhook-Secret", "Idempotency-Key", "wait"} <= names
+
+
+def test_health_answers_head_for_uptime_monitors(api):
+    assert api.head("/healthz").status_code == 200

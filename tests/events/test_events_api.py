@@ -77,3 +77,10 @@ def test_event_body_is_fixed_when_recorded(api):
 def test_unknown_event_types_are_a_programming_error(api):
     with pytest.raises(ValueError), api.app.state.ctx.transaction() as session:
         record_event(session, "email.exploded", {})
+
+
+def test_an_unknown_event_type_filter_lists_the_valid_ones(api):
+    response = api.get("/api/events", params={"type": "bogus"})
+
+    assert response.status_code == 422
+    assert "email.received" in response.json()["detail"]
