@@ -142,6 +142,10 @@ class ImapSettings(Section):
     include_html: bool = False
     use_idle: bool = True
     timeout_seconds: float = Field(30, gt=0, le=300)
+    # Total time for one API call's IMAP work (connect to logout): per-read
+    # timeouts alone never end a server that trickles lines.
+    request_deadline_seconds: float = Field(30, gt=0, le=600)
+    max_live_calls_per_account: int = Field(4, ge=1, le=100)
     reconnect_max_seconds: float = Field(300, gt=0)
     lease_seconds: float = Field(60, gt=0)
 

@@ -12,9 +12,11 @@ import imaplib
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import BaseMailBox
 from imap_tools.errors import ImapToolsError
 
 from app.errors import UpstreamError
@@ -72,10 +74,16 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
-def open_imap(login: ServerLogin) -> BaseMailBox:
-    """A logged-in imap-tools mailbox with no folder selected."""
+def open_imap(
+    login: ServerLogin, on_socket: Callable[[imaplib.IMAP4], None] | None = None
+) -> BaseMailBox:
+    """A logged-in imap-tools mailbox with no folder selected.
+
+    `on_socket` sees the imaplib client as soon as its socket exists, before
+    the greeting is read (e.g. to put a deadline on everything after).
+    """
     try:
-        mailbox = _imap_client(login)
+        mailbox = _imap_client(login, on_socket)
     except Exception as exc:
         raise translate("IMAP", login, exc) from exc
     try:
@@ -90,22 +98,58 @@ def open_imap(login: ServerLogin) -> BaseMailBox:
     return mailbox
 
 
-def _imap_client(login: ServerLogin) -> BaseMailBox:
+class _Announcing(imaplib.IMAP4):
+    """An imaplib client that reports its socket before it reads the greeting."""
+
+    def __init__(self, *args: Any, on_socket: Callable | None = None, **kw: Any):
+        self._on_socket = on_socket
+        super().__init__(*args, **kw)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        self.sock = super()._create_socket(timeout)  # type: ignore[misc]
+        if self._on_socket is not None:
+            self._on_socket(self)
+        return self.sock
+
+
+class _AnnouncingSsl(_Announcing, imaplib.IMAP4_SSL):
+    pass
+
+
+class _MailBox(BaseMailBox):
+    """An imap-tools mailbox over an imaplib client made by `make_client`."""
+
+    def __init__(self, make_client: Callable[[], imaplib.IMAP4]):
+        self._make_client = make_client
+        super().__init__()
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return self._make_client()
+
+
+def _imap_client(
+    login: ServerLogin, on_socket: Callable[[imaplib.IMAP4], None] | None
+) -> BaseMailBox:
+    address = {"host": login.host, "port": login.port, "timeout": login.timeout}
     if login.security == "ssl":
-        return MailBox(
-            login.host,
-            login.port,
-            timeout=login.timeout,
-            ssl_context=tls_context(login.tls_verify),
+        context = tls_context(login.tls_verify)
+        return _MailBox(
+            lambda: _AnnouncingSsl(**address, ssl_context=context, on_socket=on_socket)
         )
     if login.security == "starttls":
-        return MailBoxStartTls(
-            login.host,
-            login.port,
-            timeout=login.timeout,
-            ssl_context=tls_context(login.tls_verify),
+        return _MailBox(
+            lambda: _starttls(_Announcing(**address, on_socket=on_socket), login)
         )
-    return MailBoxUnencrypted(login.host, login.port, timeout=login.timeout)
+    return _MailBox(lambda: _Announcing(**address, on_socket=on_socket))
+
+
+def _starttls(client: imaplib.IMAP4, login: ServerLogin) -> imaplib.IMAP4:
+    try:
+        client.starttls(tls_context(login.tls_verify))
+    except BaseException:
+        _close_quietly(client)
+        raise
+    return client
 
 
 def new_smtp(login: ServerLogin) -> smtplib.SMTP:

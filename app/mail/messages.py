@@ -20,8 +20,9 @@ from imap_tools.errors import ImapToolsError
 from app.accounts.service import server_login
 from app.context import AppContext
 from app.errors import BadRequest, NotFound, ValidationFailed
-from app.mail import imapio, imapnames, parsing
-from app.mail.connect import CannotConnect, open_imap, translate
+from app.mail import imapio, imapnames, limits, parsing
+from app.mail.connect import CannotConnect, ServerLogin, open_imap, translate
+from app.mail.deadline import GatewayTimeout, Watchdog
 from app.mail.imapnames import ListedFolder
 from app.mail.schemas import (
     FolderOut,
@@ -41,9 +42,38 @@ _NO_SELECT = {"\\noselect", "\\nonexistent"}
 
 @contextlib.contextmanager
 def _mailbox(ctx: AppContext, account: Account) -> Iterator[BaseMailBox]:
+    """A logged-in mailbox, bounded in time and in calls per account."""
+    imap = ctx.settings.imap
+    seconds = imap.request_deadline_seconds
+    with (
+        limits.live_call(account.id, imap.max_live_calls_per_account, seconds),
+        Watchdog(seconds) as watchdog,
+    ):
+        login = server_login(
+            account, "imap", ctx.box, min(imap.timeout_seconds, seconds)
+        )
+        try:
+            with _session(login, account, watchdog) as mailbox:
+                yield mailbox
+        except Exception as exc:
+            if not watchdog.expired:
+                raise
+            logger.warning(
+                "imap request deadline passed", extra={"account": account.id}
+            )
+            raise GatewayTimeout(
+                f"IMAP {login.address} did not finish within "
+                f"imap.requestDeadlineSeconds ({seconds:g} s): the server is "
+                "stalling or very slow; check it, or raise that setting"
+            ) from exc
+
+
+@contextlib.contextmanager
+def _session(
+    login: ServerLogin, account: Account, watchdog: Watchdog
+) -> Iterator[BaseMailBox]:
     """A logged-in mailbox; library errors leave as 502s that say what failed."""
-    login = server_login(account, "imap", ctx.box, ctx.settings.imap.timeout_seconds)
-    mailbox = open_imap(login)
+    mailbox = open_imap(login, on_socket=watchdog.watch)
     try:
         yield mailbox
     except imapnames.BadFolderName as exc:
