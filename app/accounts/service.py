@@ -139,9 +139,18 @@ def test_account(
     account: Account, box: SecretBox, deadline: float = TEST_DEADLINE_SECONDS
 ) -> AccountTestResult:
     """Log in to both servers and say precisely what failed, if anything."""
-    imap = _check(lambda: open_imap(server_login(account, "imap", box, 15)).logout())
+    imap = _check(lambda: _imap_login(server_login(account, "imap", box, 15), deadline))
     smtp = _check(lambda: _smtp_login(server_login(account, "smtp", box, 15), deadline))
     return AccountTestResult(ok=imap.ok and smtp.ok, imap=imap, smtp=smtp)
+
+
+def _imap_login(login: ServerLogin, deadline: float) -> None:
+    clients: list = []  # the imaplib client, once its socket exists
+    try:
+        with socket_deadline(deadline, lambda: clients[0].sock if clients else None):
+            open_imap(login, on_socket=clients.append).logout()
+    except DeadlineExceeded as exc:
+        raise CannotConnect("IMAP", login.address, str(exc)) from exc
 
 
 def _smtp_login(login: ServerLogin, deadline: float) -> None:

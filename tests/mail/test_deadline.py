@@ -148,3 +148,17 @@ def wait_expired(watchdog: Watchdog) -> bool:
             return True
         done.wait(0.02)
     return False
+
+
+def test_account_test_gives_up_on_a_stalling_imap_server(home, dovecot, tarpit):
+    quick = settings_for(home, sender={"send_deadline_seconds": 1})
+    with api_client(quick) as api:
+        stalled = stalled_account(api, dovecot, tarpit)
+
+        result = api.post(f"/api/accounts/{stalled}/test").json()
+
+    assert result["imap"] == {
+        "ok": False,
+        "error": "connection",
+        "detail": f"IMAP 127.0.0.1:{tarpit.port}: timed out after 1 s",
+    }
