@@ -61,6 +61,12 @@ class TooManyRequests(AppError):
     status_code = 429
 
 
+class GatewayTimeout(AppError):
+    """A remote server did not finish in the time allowed."""
+
+    status_code = 504
+
+
 class UpstreamError(AppError):
     """A mail server or other remote peer refused or failed."""
 

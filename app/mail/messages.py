@@ -10,7 +10,7 @@ import contextlib
 import imaplib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -19,10 +19,10 @@ from imap_tools.errors import ImapToolsError
 
 from app.accounts.service import server_login
 from app.context import AppContext
-from app.errors import BadRequest, NotFound, ValidationFailed
+from app.errors import BadRequest, GatewayTimeout, NotFound, ValidationFailed
+from app.kit.deadline import DeadlineExceeded, socket_deadline
 from app.mail import imapio, imapnames, limits, parsing
 from app.mail.connect import CannotConnect, ServerLogin, open_imap, translate
-from app.mail.deadline import GatewayTimeout, Watchdog
 from app.mail.imapnames import ListedFolder
 from app.mail.schemas import (
     FolderOut,
@@ -45,35 +45,30 @@ def _mailbox(ctx: AppContext, account: Account) -> Iterator[BaseMailBox]:
     """A logged-in mailbox, bounded in time and in calls per account."""
     imap = ctx.settings.imap
     seconds = imap.request_deadline_seconds
-    with (
-        limits.live_call(account.id, imap.max_live_calls_per_account, seconds),
-        Watchdog(seconds) as watchdog,
-    ):
-        login = server_login(
-            account, "imap", ctx.box, min(imap.timeout_seconds, seconds)
-        )
-        try:
-            with _session(login, account, watchdog) as mailbox:
-                yield mailbox
-        except Exception as exc:
-            if not watchdog.expired:
-                raise
-            logger.warning(
-                "imap request deadline passed", extra={"account": account.id}
-            )
-            raise GatewayTimeout(
-                f"IMAP {login.address} did not finish within "
-                f"imap.requestDeadlineSeconds ({seconds:g} s): the server is "
-                "stalling or very slow; check it, or raise that setting"
-            ) from exc
+    login = server_login(account, "imap", ctx.box, min(imap.timeout_seconds, seconds))
+    clients: list[imaplib.IMAP4] = []  # the imaplib client, once its socket exists
+    try:
+        with (
+            limits.live_call(account.id, imap.max_live_calls_per_account, seconds),
+            socket_deadline(seconds, lambda: clients[0].sock if clients else None),
+            _session(login, account, clients.append) as mailbox,
+        ):
+            yield mailbox
+    except DeadlineExceeded as exc:
+        logger.warning("imap request deadline passed", extra={"account": account.id})
+        raise GatewayTimeout(
+            f"IMAP {login.address} did not finish within "
+            f"imap.requestDeadlineSeconds ({seconds:g} s): the server is "
+            "stalling or very slow; check it, or raise that setting"
+        ) from exc
 
 
 @contextlib.contextmanager
 def _session(
-    login: ServerLogin, account: Account, watchdog: Watchdog
+    login: ServerLogin, account: Account, on_socket: Callable[[imaplib.IMAP4], None]
 ) -> Iterator[BaseMailBox]:
     """A logged-in mailbox; library errors leave as 502s that say what failed."""
-    mailbox = open_imap(login, on_socket=watchdog.watch)
+    mailbox = open_imap(login, on_socket=on_socket)
     try:
         yield mailbox
     except imapnames.BadFolderName as exc:

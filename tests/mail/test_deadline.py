@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.mail.deadline import Watchdog
+from app.kit.deadline import socket_deadline
 from tests.mail.helpers import account_body, create_account, message
 from tests.support.service import api_client, settings_for
 
@@ -121,30 +121,21 @@ def test_live_calls_per_account_are_bounded(home, dovecot, tarpit):
     assert first[0].status_code == 504
 
 
-def test_watchdog_wakes_a_blocked_read():
+def test_a_socket_that_appears_after_the_deadline_is_shut_down_too():
     left, right = socket.socketpair()
-    with left, right, Watchdog(0.2) as watchdog:
-        watchdog.watch(type("Client", (), {"sock": left})())
-        right.sendall(b"* OK still here\r\n")
-        assert left.recv(100) == b"* OK still here\r\n"
+    sockets: list[socket.socket] = []
+    deadline = socket_deadline(0.01, lambda: sockets[0] if sockets else None)
+    with left, right, deadline as expired:
+        assert wait_until(lambda: bool(expired))
+        sockets.append(left)
 
-        assert left.recv(100) == b""  # woken by shutdown, not by the peer
-        assert watchdog.expired
-
-
-def test_watching_after_the_deadline_shuts_down_at_once():
-    left, right = socket.socketpair()
-    with left, right, Watchdog(0.01) as watchdog:
-        assert wait_expired(watchdog)
-        watchdog.watch(type("Client", (), {"sock": left})())
-
-        assert left.recv(100) == b""
+        assert left.recv(100) == b""  # shut down by the watchdog, not the peer
 
 
-def wait_expired(watchdog: Watchdog) -> bool:
+def wait_until(check) -> bool:
     done = threading.Event()
     for _ in range(100):
-        if watchdog.expired:
+        if check():
             return True
         done.wait(0.02)
     return False
